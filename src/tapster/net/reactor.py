@@ -1,0 +1,244 @@
+"""The event loop: accepts connections and reports readable ones, on one thread.
+
+Design, chosen by measurement (see docs/architecture.md):
+
+- One thread runs ``epoll``. Connections are registered ``EPOLLONESHOT``:
+  after one readiness report a connection reports nothing more (not even a
+  hang-up) until it is armed again. So exactly one thread owns a connection
+  at any time: the loop while it is armed, otherwise whichever thread the
+  connection handed itself to. A worker thread that finishes a response
+  writes it itself and re-arms the connection with one ``epoll_ctl``; the
+  loop is never woken to write. asyncio cannot hand over ownership this way
+  (every write from another thread costs a ``call_soon_threadsafe`` wake-up),
+  which is why this loop is purpose-built.
+- Time-outs are deadlines on the handlers, swept twice a second; only armed
+  handlers (those the loop owns) can time out.
+- Accepting stops while ``max_connections`` are open, and for a moment when
+  the process runs out of file descriptors, so the kernel's backlog queues
+  instead of the loop spinning.
+
+This module knows sockets and readiness, nothing of HTTP: what a connection
+does when readable is its handler's business.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import select
+import socket
+import time
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from .listeners import Listener
+
+__all__ = ["Handler", "Reactor"]
+
+log = logging.getLogger("tapster.error")
+
+_READ_ONCE = select.EPOLLIN | select.EPOLLONESHOT
+#: Connections accepted per readiness report of a listener, so that a burst
+#: of new connections cannot starve the ones already open.
+_ACCEPT_BATCH = 64
+#: How often deadlines are checked; a time-out fires at most this late.
+_SWEEP_INTERVAL = 0.5
+#: Pause in accepting after EMFILE/ENFILE: no busy loop while descriptors are out.
+_ACCEPT_BACKOFF = 0.5
+_OUT_OF_RESOURCES = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
+
+
+class Handler(Protocol):
+    """What the reactor needs of a connection."""
+
+    #: The socket's file descriptor.
+    fd: int
+    #: Whether the loop owns it (armed for reading); set by the reactor.
+    armed: bool
+    #: ``time.monotonic()`` value after which ``on_timeout()`` is due; 0 for never.
+    deadline: float
+
+    def on_readable(self) -> None:
+        """The socket is readable (or closed); the handler owns it now."""
+
+    def on_timeout(self) -> None:
+        """The deadline passed while the loop owned the connection."""
+
+    def on_shutdown(self) -> None:
+        """The server stops; close now if idle (the loop owns the connection)."""
+
+
+AcceptFunction = Callable[[socket.socket, object, Listener], Handler]
+
+
+class Reactor:
+    """The loop: accepts, dispatches readiness, enforces deadlines, stops gracefully."""
+
+    def __init__(
+        self,
+        listeners: Sequence[Listener],
+        accept: AcceptFunction,
+        *,
+        max_connections: int,
+    ) -> None:
+        self._epoll = select.epoll()
+        self._listeners = {listener.sock.fileno(): listener for listener in listeners}
+        self._accept_handler = accept
+        self.max_connections = max_connections
+        #: Open connections by file descriptor.
+        self.handlers: dict[int, Handler] = {}
+        self._accepting = False
+        self._accept_resume_at = 0.0
+        self._stop_deadline: float | None = None
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._wake_reader.setblocking(False)
+        self._wake_writer.setblocking(False)
+        self._epoll.register(self._wake_reader.fileno(), select.EPOLLIN)
+
+    # -- called from any thread ---------------------------------------------------
+
+    def arm(self, handler: Handler) -> None:
+        """Give the connection back to the loop; its next readiness is reported once."""
+        handler.armed = True
+        try:
+            self._epoll.modify(handler.fd, _READ_ONCE)
+        except (OSError, ValueError):
+            # The epoll object closed at shutdown: nobody will serve this one.
+            handler.armed = False
+            handler.on_timeout()
+
+    def forget(self, handler: Handler) -> None:
+        """Drop a connection that its owner is about to close (before closing it)."""
+        self.handlers.pop(handler.fd, None)
+
+    def stop(self, grace: float) -> None:
+        """Stop accepting; let busy connections finish within ``grace`` seconds."""
+        self._stop_deadline = time.monotonic() + grace
+        self.wake()
+
+    @property
+    def stopping(self) -> bool:
+        """Whether ``stop()`` was called."""
+        return self._stop_deadline is not None
+
+    def wake(self) -> None:
+        """Interrupt the loop's wait (thread-safe; what a signal handler may call)."""
+        try:
+            self._wake_writer.send(b"\0")
+        except OSError:
+            pass  # the pipe is full: the loop is already due to wake
+
+    @property
+    def wakeup_fd(self) -> int:
+        """A descriptor for ``signal.set_wakeup_fd``, so that signals end a wait."""
+        return self._wake_writer.fileno()
+
+    # -- the loop thread ------------------------------------------------------------
+
+    def run(self) -> None:
+        """Serve until ``stop()``, then until the busy connections finish or grace ends."""
+        epoll = self._epoll
+        handlers = self.handlers
+        listeners = self._listeners
+        wake_fd = self._wake_reader.fileno()
+        self._resume_accepting()
+        next_sweep = time.monotonic() + _SWEEP_INTERVAL
+        stopping_seen = False
+        try:
+            while True:
+                timeout = max(0.0, next_sweep - time.monotonic())
+                for fd, _ in epoll.poll(timeout):
+                    handler = handlers.get(fd)
+                    if handler is not None:
+                        handler.armed = False
+                        handler.on_readable()
+                    elif fd in listeners:
+                        self._accept(listeners[fd])
+                    elif fd == wake_fd:
+                        self._drain_wakeups()
+                now = time.monotonic()
+                if self._stop_deadline is not None:
+                    if not stopping_seen:
+                        stopping_seen = True
+                        self._begin_shutdown()
+                    if not handlers or now >= self._stop_deadline:
+                        break
+                    next_sweep = min(next_sweep, now + 0.05)  # notice finished workers soon
+                elif (
+                    not self._accepting
+                    and now >= self._accept_resume_at
+                    and len(handlers) < self.max_connections
+                ):
+                    self._resume_accepting()
+                if now >= next_sweep:
+                    self._sweep(now)
+                    next_sweep = now + _SWEEP_INTERVAL
+        finally:
+            self._close_everything()
+
+    def _accept(self, listener: Listener) -> None:
+        handlers = self.handlers
+        for _ in range(_ACCEPT_BATCH):
+            try:
+                sock, address = listener.sock.accept()
+            except BlockingIOError:
+                return
+            except OSError as error:
+                if error.errno in _OUT_OF_RESOURCES:
+                    log.warning("cannot accept: %s; pausing for %.1fs", error, _ACCEPT_BACKOFF)
+                    self._pause_accepting(_ACCEPT_BACKOFF)
+                    return
+                continue  # ECONNABORTED and friends: that client already left
+            sock.setblocking(False)
+            handler = self._accept_handler(sock, address, listener)
+            handlers[handler.fd] = handler
+            self._epoll.register(handler.fd, _READ_ONCE)
+            handler.armed = True
+            if len(handlers) >= self.max_connections:
+                self._pause_accepting(0.0)
+                return
+
+    def _pause_accepting(self, seconds: float) -> None:
+        if self._accepting:
+            for fd in self._listeners:
+                self._epoll.unregister(fd)
+            self._accepting = False
+        self._accept_resume_at = time.monotonic() + seconds
+
+    def _resume_accepting(self) -> None:
+        for fd in self._listeners:
+            self._epoll.register(fd, select.EPOLLIN)
+        self._accepting = True
+
+    def _drain_wakeups(self) -> None:
+        try:
+            while self._wake_reader.recv(4096):
+                pass
+        except OSError:
+            pass
+
+    def _sweep(self, now: float) -> None:
+        expired = [
+            handler
+            for handler in self.handlers.values()
+            if handler.armed and handler.deadline and handler.deadline <= now
+        ]
+        for handler in expired:
+            handler.armed = False
+            handler.on_timeout()
+
+    def _begin_shutdown(self) -> None:
+        self._pause_accepting(float("inf"))
+        for handler in [handler for handler in self.handlers.values() if handler.armed]:
+            handler.armed = False
+            handler.on_shutdown()
+
+    def _close_everything(self) -> None:
+        # Grace is over (or the loop failed): whatever is still open is closed.
+        for handler in list(self.handlers.values()):
+            handler.armed = False
+            handler.on_timeout()
+        self.handlers.clear()
+        self._epoll.close()
+        self._wake_reader.close()
+        self._wake_writer.close()

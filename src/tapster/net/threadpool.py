@@ -1,0 +1,83 @@
+"""A thread pool that grows on demand up to a bound, for blocking application code.
+
+Hand-off is a ``queue.SimpleQueue`` (a C deque and one lock: the cheapest
+wake-up the standard library has). A thread is started only when a job finds
+no idle thread, so an app that is fast stays on a few threads while one that
+blocks gets up to ``max_threads``.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["ThreadPool"]
+
+log = logging.getLogger("tapster.error")
+
+_STOP = None
+
+
+class ThreadPool:
+    """Runs submitted callables on at most ``max_threads`` daemon threads."""
+
+    def __init__(self, max_threads: int, name: str = "tapster-worker") -> None:
+        if max_threads < 1:
+            raise ValueError("max_threads must be at least 1")
+        self.max_threads = max_threads
+        self._name = name
+        self._jobs: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._idle = 0
+
+    @property
+    def size(self) -> int:
+        """How many threads exist now."""
+        return len(self._threads)
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> None:
+        """Run ``function(*args)`` on a pool thread, starting one if none is idle."""
+        self._jobs.put((function, args))
+        with self._lock:
+            if self._idle:
+                self._idle -= 1  # that thread is spoken for
+                return
+            if len(self._threads) >= self.max_threads:
+                return  # queued: the next thread to finish takes it
+            thread = threading.Thread(
+                target=self._work, name=f"{self._name}-{len(self._threads) + 1}", daemon=True
+            )
+            self._threads.append(thread)
+        thread.start()
+
+    def shutdown(self, timeout: float | None = None) -> None:
+        """Let queued jobs finish, then stop every thread (waiting up to ``timeout``)."""
+        with self._lock:
+            threads = list(self._threads)
+        for _ in threads:
+            self._jobs.put(_STOP)
+        for thread in threads:
+            thread.join(timeout)
+
+    def _work(self) -> None:
+        jobs = self._jobs
+        while True:
+            job = jobs.get()
+            if job is _STOP:
+                return
+            function, args = job
+            try:
+                function(*args)
+            except BaseException:  # a job must never kill its thread
+                log.exception("unhandled error in a worker thread")
+            del job, function, args
+            with self._lock:
+                # A thread that took a queued job nobody assigned it (the pool
+                # was full) would count twice; capping keeps the count honest.
+                self._idle = min(self._idle + 1, len(self._threads))

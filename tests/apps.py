@@ -1,0 +1,61 @@
+"""Tiny WSGI applications the tests serve."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+StartResponse = Callable[..., Any]
+Environ = dict[str, Any]
+
+
+def hello(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+    """200 with a fixed body."""
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"Hello, World!"]
+
+
+def echo(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+    """200 with the request body as the response body."""
+    body = environ["wsgi.input"].read()
+    start_response("200 OK", [("Content-Type", "application/octet-stream")])
+    return [body]
+
+
+def count_bytes(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+    """Stream the body in 64 KiB reads and answer how many bytes it had."""
+    total = 0
+    while chunk := environ["wsgi.input"].read(65536):
+        total += len(chunk)
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [str(total).encode()]
+
+
+def slow(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+    """Sleep for ?seconds (default 1) before answering."""
+    seconds = float(environ["QUERY_STRING"] or 1)
+    time.sleep(seconds)
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"slow"]
+
+
+def status(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+    """Answer the status code in the path, e.g. /204, with a body the server must drop."""
+    code = environ["PATH_INFO"].strip("/") or "200"
+    start_response(f"{code} Whatever", [("Content-Type", "text/plain")])
+    return [b"body"]
+
+
+def raises(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+    """Fail before starting the response."""
+    raise RuntimeError("boom")
+
+
+def environ_json(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+    """The environ's str values as JSON."""
+    import json
+
+    data = {key: value for key, value in environ.items() if isinstance(value, str)}
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps(data).encode()]
