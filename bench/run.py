@@ -465,6 +465,7 @@ def machine_facts(server_cpu: int, load_cpu: int) -> dict[str, str]:
             check=True,
         ).stdout
     )
+    versions["tapster (this checkout, editable)"] = versions.pop("tapster")
     wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True, timeout=10, check=False)
     wrk_version = (wrk.stdout + wrk.stderr).split("Copyright")[0].strip() or "unknown"
     return {
