@@ -784,7 +784,10 @@ def render_report(
         "read, write, timeout) plus non-2xx/3xx responses. On this machine wrk on one core "
         "saturates at about 115,000 req/s (nginx `return 200`, measured for "
         "`shared/reference/README.md`), so figures near that are wrk's limit, not the "
-        "server's. Runs of a few seconds vary by about 10 % from one to the next.",
+        "server's. Short runs are noisy on this virtual machine: two `--quick` runs "
+        "differed by up to 10 % at c50 and up to 40 % at c200 for the fast servers, so "
+        "prefer the default 10 s runs, and repeat, before trusting a difference under "
+        "about 1.5x.",
         "- **Each run** starts a fresh server on a free port of 127.0.0.1, waits until it "
         "accepts connections, sends one request with `http.client` and checks status and "
         f"body, loads it for {WARMUP_SECONDS} s with the same connections (not counted), "
