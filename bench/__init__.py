@@ -1,0 +1,1 @@
+"""Benchmark harness for tapster: fixture WSGI apps and a runner that measures peers."""
