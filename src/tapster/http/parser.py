@@ -101,6 +101,10 @@ _CLOSED = ParserState.CLOSED
 _ERROR = ParserState.ERROR
 
 _VERSIONS = {"HTTP/1.1": "1.1", "HTTP/1.0": "1.0"}
+# Methods known to be tokens, checked by a set look-up instead of a regex.
+_KNOWN_METHODS = frozenset(
+    ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE")
+)
 
 # Field names that steer framing or the exchange; all others pass straight through.
 _HOST = "host"
@@ -115,6 +119,12 @@ _STEERING = frozenset((_HOST, _CONTENT_LENGTH, _TRANSFER_ENCODING, _CONNECTION, 
 _FIELD_NAMES: dict[str, str] = {}
 _FIELD_NAMES_MAX = 1024
 
+# Bounds of the parsed-head memo: heads longer than this are parsed every
+# time, and a full memo starts over, so a client sending endless distinct
+# heads costs a dict insert per request and at most ~1 MiB of memory.
+_MEMO_MAX_HEAD = 2048
+_MEMO_MAX_ENTRIES = 512
+
 # Content-Length values above 10**18 overflow any sane limit (and int64
 # elsewhere): 413 without further thought.
 _MAX_LENGTH_DIGITS = 18
@@ -128,7 +138,8 @@ class RequestParser:
     """Parses requests off one connection's byte stream (the server's side).
 
     Every limit is a parameter; ``tapster.http.limits`` documents the defaults.
-    ``max_body_bytes=None`` lifts the body limit.
+    ``max_body_bytes=None`` lifts the body limit. Parsers with the same
+    limits may share a ``memo`` dict of parsed heads (see ``__init__``).
     """
 
     __slots__ = (
@@ -143,6 +154,7 @@ class RequestParser:
         "_max_header_count",
         "_max_request_line",
         "_max_trailer_bytes",
+        "_parsed_heads",
         "_remaining",
         "_state",
     )
@@ -156,6 +168,7 @@ class RequestParser:
         max_body_bytes: int | None = limits.MAX_BODY_BYTES,
         max_chunk_line: int = limits.MAX_CHUNK_LINE,
         max_trailer_bytes: int = limits.MAX_TRAILER_BYTES,
+        memo: dict[str, Request] | None = None,
     ) -> None:
         self._max_request_line = max_request_line
         self._max_header_bytes = max_header_bytes
@@ -170,6 +183,12 @@ class RequestParser:
         self._head_scanned = 0  # how far the search for the head's end has looked
         self._remaining = 0  # bytes left of a Content-Length body or of the current chunk
         self._body_seen = 0  # bytes of chunked body so far, for the body limit
+        # Parsing is a pure function of the head's text (and the limits, the
+        # same for every parser sharing a memo), so a head seen before - the
+        # same client asking again on a keep-alive connection, a health check,
+        # a proxy's pooled connection - is answered from the memo. Request
+        # events are treated as immutable, so sharing one is safe.
+        self._parsed_heads = {} if memo is None else memo
 
     # -- the public interface -------------------------------------------------
 
@@ -219,9 +238,14 @@ class RequestParser:
             raise
 
     def start_next_cycle(self) -> None:
-        """After the response to a complete request: go on to the next one."""
-        if self._state is not _DONE:
-            raise RuntimeError(f"start_next_cycle() in state {self._state.value}")
+        """After the response to a complete request: go on to the next one.
+
+        The request must be complete: its ``EndOfMessage`` returned, or
+        (saving a call per request without a body) due with nothing left.
+        """
+        state = self._state
+        if state is not _DONE and not (state is _BODY_LENGTH and not self._remaining):
+            raise RuntimeError(f"start_next_cycle() in state {state.name}")
         self._state = _HEAD
 
     # -- the head --------------------------------------------------------------
@@ -236,7 +260,13 @@ class RequestParser:
         self._head_scanned = 0
         head = buf[:end].decode("latin-1")
         del buf[: end + 4]
-        request = self._parse_head(head)
+        request = self._parsed_heads.get(head)
+        if request is None:
+            request = self._parse_head(head)
+            if len(head) <= _MEMO_MAX_HEAD:
+                if len(self._parsed_heads) >= _MEMO_MAX_ENTRIES:
+                    self._parsed_heads.clear()
+                self._parsed_heads[head] = request
         if request.chunked:
             self._state = _CHUNK_SIZE
             self._body_seen = 0
@@ -292,10 +322,20 @@ class RequestParser:
         request_line = head if line_end < 0 else head[:line_end]
         if len(request_line) > self._max_request_line:
             raise _reject(414, "request line too long")
-        match = REQUEST_LINE.fullmatch(request_line)
-        if match is None:
-            raise _reject(400, _request_line_problem(request_line))
-        method, target, version_text = match.groups()
+        parts = request_line.split(" ")
+        if (
+            len(parts) != 3
+            or parts[0] not in _KNOWN_METHODS
+            or not parts[1].isascii()
+            or not parts[1].isprintable()  # also rules out "": no CTL, DEL or SP
+            or not parts[2]
+        ):
+            # The slow path: other methods, obs-text in the target, or errors.
+            match = REQUEST_LINE.fullmatch(request_line)
+            if match is None:
+                raise _reject(400, _request_line_problem(request_line))
+            parts = match.groups()
+        method, target, version_text = parts
         version = _VERSIONS.get(version_text)
         if version is None:
             version_match = HTTP_VERSION.fullmatch(version_text)

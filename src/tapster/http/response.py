@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
+from typing import Any
 
 from .errors import LocalProtocolError
 from .grammar import FIELD_VALUE_INVALID, TOKEN
@@ -64,6 +65,11 @@ _STATUS_LINES_MAX = 512
 # Field names already checked to be tokens, mapped to their lower-case form.
 _NAMES: dict[str, str] = {}
 _NAMES_MAX = 1024
+# RFC 9110 §7.6.1: fields that describe the connection, not the message.
+_HOP_BY_HOP = frozenset(
+    ("connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+     "transfer-encoding", "upgrade")
+)
 
 _date_second = 0
 _date_line = b""
@@ -146,6 +152,41 @@ def frame_response(
     ``Server`` field line, or ``b""`` for none. Raises ``LocalProtocolError``
     when a status or field is invalid, before anything is sent.
     """
+    # Framing is a pure function of the arguments, and most responses repeat
+    # (same status, same headers), so results are memoized without the Date
+    # line, which is spliced in fresh. Unhashable headers skip the memo.
+    try:
+        key: tuple[Any, ...] | None = (
+            status, tuple(headers), method == "HEAD", http_version, keep_alive, body_length, server
+        )
+        framed = _FRAMED.get(key)
+    except TypeError:
+        key = framed = None
+    if framed is None:
+        framed = _frame(status, headers, method, http_version, keep_alive, body_length, server)
+        if key is not None:
+            if len(_FRAMED) >= _FRAMED_MAX:
+                _FRAMED.clear()
+            _FRAMED[key] = framed
+    status_line, with_date, rest, code, framing, length, keep_alive = framed
+    data = status_line + http_date() + rest if with_date else status_line + rest
+    return ResponseHead(data, code, framing, length, keep_alive)
+
+
+# Memo of _frame() results; when full it starts over (a bound, not an LRU).
+_FRAMED: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+_FRAMED_MAX = 512
+
+
+def _frame(
+    status: str,
+    headers: Iterable[tuple[str, str]],
+    method: str,
+    http_version: str,
+    keep_alive: bool,
+    body_length: int | None,
+    server: bytes,
+) -> tuple[bytes, bool, bytes, int, Framing, int | None, bool]:
     code, status_line = _status_line(status)
     lines = []
     declared_length: str | None = None
@@ -157,6 +198,13 @@ def frame_response(
         if FIELD_VALUE_INVALID.search(value):
             # CR, LF or NUL here would split the response (CWE-113).
             raise LocalProtocolError(f"invalid character in the value of header {name!r}")
+        if lower in _HOP_BY_HOP:
+            if lower == "connection" and "close" in value.lower():
+                keep_alive = False  # honoured; the server writes its own Connection field
+                continue
+            # PEP 3333: applications must not send hop-by-hop fields; framing
+            # and the connection are the server's (RFC 9110 §7.6.1).
+            raise LocalProtocolError(f"hop-by-hop header {name!r} is the server's to send")
         if lower == "content-length":
             value = value.strip(" \t")
             if declared_length is not None and value != declared_length:
@@ -209,8 +257,8 @@ def frame_response(
         fields = "".join(lines).encode("latin-1")
     except UnicodeEncodeError:
         raise LocalProtocolError("a header value is not latin-1 (PEP 3333 §Unicode)") from None
-    data = status_line + (b"" if has_date else http_date()) + (b"" if has_server else server)
-    return ResponseHead(data + fields, code, framing, length, keep_alive)
+    rest = fields if has_server else server + fields
+    return status_line, not has_date, rest, code, framing, length, keep_alive
 
 
 def error_response(status: int, detail: str, server: bytes) -> bytes:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from .body import InputError, RequestBody
+from .body import RequestBody
+from .errors import ClientGone, InputError
 from .file_wrapper import FileWrapper
 from .server import Server, serve
 
-__all__ = ["FileWrapper", "InputError", "RequestBody", "Server", "serve"]
+__all__ = ["ClientGone", "FileWrapper", "InputError", "RequestBody", "Server", "serve"]

@@ -9,27 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-__all__ = ["EMPTY_BODY", "InputError", "RequestBody"]
-
-
-class InputError(OSError):
-    """Reading the request body failed; ``status`` is what the server answers.
-
-    400 or 413 when the client broke the framing or the limit, 408 when it
-    stalled, ``None`` when it disconnected (then nobody is left to answer).
-    """
-
-    def __init__(self, status: int | None, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
+__all__ = ["EMPTY_BODY", "RequestBody"]
 
 
 class RequestBody:
     """A read-only binary stream over one request's body (PEP 3333 §wsgi.input).
 
     ``read_piece`` returns the next de-chunked piece of the body from the
-    connection, ``b""`` at its end, or raises ``InputError``.
+    connection, ``b""`` at its end, or raises ``tapster.wsgi.errors.InputError``.
     """
 
     __slots__ = ("_buffer", "_ended", "_position", "_read_piece")

@@ -27,15 +27,17 @@ import socket
 import time
 from typing import TYPE_CHECKING
 
-from ..http import NEED_DATA, Data, ParserState, RemoteProtocolError, Request, RequestParser
+from ..http import NEED_DATA, Data, RemoteProtocolError, Request, RequestParser
 from ..http.response import error_response
 from .environ import connection_environ
+from .errors import ClientGone
+from .exchange import Exchange
 
 if TYPE_CHECKING:
     from ..net import Listener
     from .server import Server
 
-__all__ = ["ClientGone", "Connection"]
+__all__ = ["Connection"]
 
 log = logging.getLogger("tapster.error")
 
@@ -47,13 +49,8 @@ LINGER_SECONDS = 2.0
 #: How much a lingering close reads and discards before giving up.
 LINGER_MAX_BYTES = 1024 * 1024
 
-_DONE = ParserState.DONE
 _POLLIN = select.POLLIN
 _POLLOUT = select.POLLOUT
-
-
-class ClientGone(Exception):
-    """The client disconnected or stopped reading; nobody is left to answer."""
 
 
 def _wait(fd: int, events: int, timeout: float) -> bool:
@@ -147,8 +144,6 @@ class Connection:
 
     def serve(self, request: Request) -> None:
         """Run exchanges for this and any pipelined requests, then re-arm or close."""
-        from .exchange import Exchange
-
         server = self.server
         parser = self.parser
         while True:
@@ -196,10 +191,6 @@ class Connection:
             if event is not NEED_DATA:
                 return b""  # EndOfMessage (or already PAUSED)
             parser.feed(self._receive(self.server.settings.body_timeout))
-
-    def unread_body_bytes(self) -> int | None:
-        """Body bytes still to come: 0 when read, None when unknown (chunked)."""
-        return self.parser.unread_body_bytes
 
     def _receive(self, timeout: float) -> bytes:
         sock = self.sock
@@ -284,7 +275,7 @@ class Connection:
         # A plain close() is only safe when the client has sent nothing we
         # did not read: otherwise the kernel resets the connection, and the
         # client may lose the response it has not read yet.
-        if self.parser.state is _DONE and not self.parser.buffered:
+        if self.parser.unread_body_bytes == 0 and not self.parser.buffered:
             try:
                 pending = self.sock.recv(1, socket.MSG_PEEK)
             except BlockingIOError:

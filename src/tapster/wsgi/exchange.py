@@ -29,16 +29,15 @@ from ..http import (
     LAST_CHUNK,
     Framing,
     LocalProtocolError,
-    ParserState,
     RemoteProtocolError,
     Request,
     ResponseHead,
     chunk_prefix,
     frame_response,
 )
-from .body import EMPTY_BODY, InputError, RequestBody
-from .connection import ClientGone
+from .body import EMPTY_BODY, RequestBody
 from .environ import request_environ
+from .errors import ClientGone, InputError
 from .file_wrapper import FileWrapper
 
 if TYPE_CHECKING:
@@ -50,7 +49,6 @@ log = logging.getLogger("tapster.error")
 
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _CRLF = b"\r\n"
-_DONE = ParserState.DONE
 _LENGTH = Framing.LENGTH
 _CHUNKED = Framing.CHUNKED
 _NO_BODY = Framing.NO_BODY
@@ -124,7 +122,7 @@ class Exchange:
                                   time.monotonic() - started)
         if not head.keep_alive or self.must_close:
             return False
-        if conn.parser.state is not _DONE:
+        if conn.parser.unread_body_bytes != 0:
             return self._drain()
         return True
 
@@ -294,7 +292,7 @@ class Exchange:
         conn = self.conn
         if conn.server.reactor.stopping or self.input_error is not None:
             return False
-        unread = conn.unread_body_bytes()
+        unread = conn.parser.unread_body_bytes
         if unread == 0:
             return True
         if self.request.expect_continue and not self.continue_sent:

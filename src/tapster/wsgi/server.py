@@ -74,6 +74,7 @@ class Server:
             "max_header_bytes": settings.max_header_bytes,
             "max_header_count": settings.max_header_count,
             "max_body_bytes": settings.max_body_bytes or None,
+            "memo": {},  # parsed heads, shared by all connections (same limits)
         }
         #: The complete ``Server`` field line, or b"" for none.
         self.server_line = (
