@@ -18,6 +18,10 @@ from .binds import Bind, BindError
 
 __all__ = ["Listener", "close_listeners", "inherited_systemd_binds", "open_listeners"]
 
+#: TCP_DEFER_ACCEPT time-out: after it, a silent connection is accepted anyway
+#: (and meets the head time-out like any other). nginx's ``deferred`` uses 1 too.
+DEFER_ACCEPT_SECONDS = 1
+
 #: First file descriptor systemd passes (sd_listen_fds(3): SD_LISTEN_FDS_START).
 SYSTEMD_FIRST_FD = 3
 
@@ -145,6 +149,11 @@ def _open_tcp(bind: Bind, backlog: int, reuse_port: bool, ipv4_ports: set[int | 
     except OSError as error:
         sock.close()
         raise BindError(f"cannot bind {bind.spec}: {_describe(error)}") from None
+    if hasattr(socket, "TCP_DEFER_ACCEPT"):
+        # Linux: report a connection once its first bytes arrived (or after
+        # this many seconds), so that accepting it can read its request at
+        # once; clients that never speak do not take a descriptor meanwhile.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, DEFER_ACCEPT_SECONDS)
     host, port = sock.getsockname()[:2]
     return Listener(sock, bind, host, port)
 

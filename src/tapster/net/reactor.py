@@ -2,7 +2,8 @@
 
 Design, chosen by measurement (see docs/architecture.md):
 
-- One thread runs ``epoll``. Connections are registered ``EPOLLONESHOT``:
+- One thread runs ``epoll``. Connections are registered ``EPOLLONESHOT``
+  (lazily, the first time a read would block):
   after one readiness report a connection reports nothing more (not even a
   hang-up) until it is armed again. So exactly one thread owns a connection
   at any time: the loop while it is armed, otherwise whichever thread the
@@ -55,6 +56,8 @@ class Handler(Protocol):
     fd: int
     #: Whether the loop owns it (armed for reading); set by the reactor.
     armed: bool
+    #: Whether its socket is in the epoll set yet; set by the reactor.
+    registered: bool
     #: ``time.monotonic()`` value after which ``on_timeout()`` is due; 0 for never.
     deadline: float
 
@@ -101,7 +104,11 @@ class Reactor:
         """Give the connection back to the loop; its next readiness is reported once."""
         handler.armed = True
         try:
-            self._epoll.modify(handler.fd, _READ_ONCE)
+            if handler.registered:
+                self._epoll.modify(handler.fd, _READ_ONCE)
+            else:
+                handler.registered = True
+                self._epoll.register(handler.fd, _READ_ONCE)
         except (OSError, ValueError):
             # The epoll object closed at shutdown: nobody will serve this one.
             handler.armed = False
@@ -192,8 +199,11 @@ class Reactor:
             sock.setblocking(False)
             handler = self._accept_handler(sock, address, listener)
             handlers[handler.fd] = handler
-            self._epoll.register(handler.fd, _READ_ONCE)
-            handler.armed = True
+            # Read at once: the request is usually there already (listeners
+            # defer accepting until data arrives where the OS can), which
+            # saves a round through epoll. The handler arms itself (and so
+            # registers) only when the read would block.
+            handler.on_readable()
             if len(handlers) >= self.max_connections:
                 self._pause_accepting(0.0)
                 return

@@ -72,6 +72,7 @@ class Connection:
         "environ",
         "fd",
         "parser",
+        "registered",
         "server",
         "sock",
     )
@@ -85,6 +86,7 @@ class Connection:
         self.parser = RequestParser(**server.parser_limits)
         self.environ = connection_environ(server.listener_environs[listener.sock.fileno()], peer)
         self.armed = False
+        self.registered = False
         # A new connection must start its first request within the head time-out.
         self.deadline = time.monotonic() + server.settings.head_timeout
         self._head_started = True
