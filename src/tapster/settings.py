@@ -23,8 +23,11 @@ class SettingsError(ValueError):
     """A setting is unknown or has an invalid value; the message names it."""
 
 
-def _setting(default: Any, group: str, help: str, *, flag: str | None = None, **extra: Any) -> Any:
-    metadata = {"group": group, "help": help, "flag": flag, **extra}
+def _setting(
+    default: Any, group: str, help: str, *, flag: str | None = None, why: str = "", **extra: Any
+) -> Any:
+    """A settings field: its CLI flag, help text and the reason for its default."""
+    metadata = {"group": group, "help": help, "flag": flag, "why": why, **extra}
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -41,96 +44,120 @@ class Settings:
         "Address to listen on: HOST:PORT, [IPV6]:PORT, unix:PATH or fd://N; repeatable. "
         "Default 127.0.0.1:8000, or the sockets systemd passes (LISTEN_FDS).",
         metavar="ADDRESS",
+        why="Loopback until told otherwise: serving the network is a decision, not a default.",
     )
-    host: str | None = _setting(None, "binding", "Shorthand: listen on HOST (with --port).")
-    port: int | None = _setting(None, "binding", "Shorthand: listen on PORT (0 picks a free one).")
+    host: str | None = _setting(
+        None, "binding", "Shorthand: listen on HOST (with --port).", why="As for --bind."
+    )
+    port: int | None = _setting(
+        None, "binding", "Shorthand: listen on PORT (0 picks a free one).", why="8000, as gunicorn."
+    )
     backlog: int = _setting(
         2048,
         "binding",
-        # The kernel caps it at net.core.somaxconn (4096 on current Linux).
-        # A deep queue absorbs bursts of new connections instead of refusing them.
         "Listen backlog: connections the kernel queues before they are accepted.",
+        why="A deep queue absorbs bursts of new connections instead of refusing them; the "
+        "kernel caps it at net.core.somaxconn (4096 on current Linux).",
     )
     unix_socket_mode: int | None = _setting(
         None,
         "binding",
         "Permissions of unix socket files, in octal (e.g. 660); default: from the umask.",
         parse=lambda text: int(text, 8),
+        why="The umask is how the operator already says who may connect.",
     )
 
     # -- the application ----------------------------------------------------------------
     threads: int = _setting(
         64,
         "workers",
-        # A pool that grows on demand: a fast app stays on a few threads, one
-        # that waits (database, HTTP calls) gets up to this many. 64 keeps a
-        # 50 ms handler at 50 concurrent clients near its ideal 1,000 req/s.
         "Most threads running the application at once (the pool grows to this on demand).",
+        why="The pool grows only when no thread is idle: a fast app stays on a few threads, "
+        "one that waits (database, HTTP calls) gets up to this many. 64 keeps a 50 ms handler "
+        "at 50 concurrent clients near its ideal 1,000 req/s.",
     )
     root_path: str = _setting(
         "",
         "workers",
         "URL prefix the application is mounted at (WSGI SCRIPT_NAME), e.g. /app.",
+        why="Mounted at the root unless a proxy in front says otherwise.",
     )
 
     # -- limits ----------------------------------------------------------------------------
     max_connections: int = _setting(
         10000,
         "limits",
-        # Each idle keep-alive connection costs a few KiB; beyond this the
-        # kernel backlog queues new connections instead of this process.
         "Most open connections per process; beyond it new ones wait in the backlog.",
+        why="An idle keep-alive connection costs a few KiB and no thread; the bound keeps "
+        "the process inside its file descriptor limit.",
     )
     max_request_line: int = _setting(
-        limits.MAX_REQUEST_LINE, "limits", "Longest request line in bytes (414 beyond)."
+        limits.MAX_REQUEST_LINE,
+        "limits",
+        "Longest request line in bytes (414 beyond).",
+        why="What nginx and Apache accept; RFC 9112 §3 recommends at least 8000 octets.",
     )
     max_header_bytes: int = _setting(
-        limits.MAX_HEADER_BYTES, "limits", "Largest request header section in bytes (431 beyond)."
+        limits.MAX_HEADER_BYTES,
+        "limits",
+        "Largest request header section in bytes (431 beyond).",
+        why="Generous for cookies and tokens, while bounding what an unfinished head pins "
+        "in memory (nginx: 32 KiB, waitress: 256 KiB).",
     )
     max_header_count: int = _setting(
-        limits.MAX_HEADER_COUNT, "limits", "Most request header fields (431 beyond)."
+        limits.MAX_HEADER_COUNT,
+        "limits",
+        "Most request header fields (431 beyond).",
+        why="gunicorn's and Apache's limit; browsers send 10 to 25.",
     )
     max_body_bytes: int = _setting(
-        limits.MAX_BODY_BYTES, "limits", "Largest request body in bytes (413 beyond); 0 = no limit."
+        limits.MAX_BODY_BYTES,
+        "limits",
+        "Largest request body in bytes (413 beyond); 0 = no limit.",
+        why="waitress's default; checked against Content-Length before reading, and counted "
+        "while a chunked body streams.",
     )
     max_drain_bytes: int = _setting(
         1024 * 1024,
         "limits",
-        # Reading and discarding 1 MiB takes about a millisecond, cheaper than a
-        # new connection; a larger unread body is not worth reading at all.
         "Unread request body the server reads and discards to keep a connection alive.",
+        why="Reading and discarding 1 MiB takes about a millisecond, cheaper than a new "
+        "connection; a larger unread body is not worth reading, so the connection closes.",
     )
 
     # -- time-outs -----------------------------------------------------------------------
     head_timeout: float = _setting(
         20.0,
         "timeouts",
-        # Apache's mod_reqtimeout allows 20 s for a head; a slowloris client
-        # trickling bytes is closed when it runs out, whatever its pace.
         "Seconds a client has to send a whole request head, from its first byte.",
+        why="Apache's mod_reqtimeout allows 20 s; a slowloris client trickling bytes is "
+        "closed when it runs out, whatever its pace. A new connection gets it too.",
     )
     body_timeout: float = _setting(
         30.0,
         "timeouts",
-        "Seconds the server waits for the next piece of a request body (nginx: 60).",
+        "Seconds the server waits for the next piece of a request body.",
+        why="Half nginx's 60 s: long enough for a slow mobile upload to make progress.",
     )
     keepalive_timeout: float = _setting(
         5.0,
         "timeouts",
-        # Long enough for a browser's next click on a page's assets, short
-        # enough that idle connections do not pile up (uvicorn: 5, gunicorn: 2).
         "Seconds an idle keep-alive connection stays open between requests.",
         flag="--keep-alive",
+        why="Long enough for a browser's next click on a page's assets, short enough that "
+        "idle connections do not pile up (uvicorn: 5, gunicorn: 2).",
     )
     send_timeout: float = _setting(
         30.0,
         "timeouts",
         "Seconds a client may take to accept more response bytes before it is dropped.",
+        why="A reader that stops reading holds a worker thread; half nginx's 60 s.",
     )
     graceful_timeout: float = _setting(
         30.0,
         "timeouts",
-        "Seconds in-flight requests get to finish after SIGTERM/SIGINT (gunicorn: 30).",
+        "Seconds in-flight requests get to finish after SIGTERM/SIGINT.",
+        why="gunicorn's default, and Kubernetes' default termination grace period.",
     )
 
     # -- logging -----------------------------------------------------------------------
@@ -139,23 +166,28 @@ class Settings:
         "logging",
         "Error log level: debug, info, warning, error or critical.",
         choices=("debug", "info", "warning", "error", "critical"),
+        why="Start-up, shutdown and errors, but no line per request.",
     )
     access_log: str | None = _setting(
         None,
         "logging",
         "Write an access log line per request to FILE ('-' for stdout); off by default.",
         metavar="FILE",
+        why="Off, as in gunicorn: formatting a line per request costs throughput; a proxy in "
+        "front usually logs already.",
     )
     access_log_format: str = _setting(
         GUNICORN_ACCESS_LOG_FORMAT,
         "logging",
         "Access log format, with gunicorn's atoms (h, l, u, t, r, m, U, q, H, s, b, B, f, a, "
         "T, D, M, L, p).",
+        why="gunicorn's default format, so existing log parsers keep working.",
     )
     server_header: str = _setting(
         "tapster",
         "logging",
         "Value of the Server response header; empty to send none.",
+        why="Says what answered, without a version number to fingerprint.",
     )
 
     def __post_init__(self) -> None:
@@ -211,3 +243,19 @@ class Settings:
             return cls(**options)
         except TypeError as error:
             raise SettingsError(str(error)) from None
+
+
+def settings_reference() -> str:
+    """The settings as a Markdown table (docs/server.md embeds it; a test keeps it current)."""
+    rows = [
+        "| flag | `serve()` name | default | what it is | why this default |",
+        "|---|---|---|---|---|",
+    ]
+    for item in dataclasses.fields(Settings):
+        flag = item.metadata.get("flag") or "--" + item.name.replace("_", "-")
+        default = item.default if item.default is not dataclasses.MISSING else []
+        shown = "—" if default in (None, [], "") else f"`{default}`"
+        help_text = item.metadata["help"].replace("|", "\\|")
+        why = item.metadata["why"].replace("|", "\\|")
+        rows.append(f"| `{flag}` | `{item.name}` | {shown} | {help_text} | {why} |")
+    return "\n".join(rows) + "\n"
