@@ -84,6 +84,9 @@ class Reactor:
         *,
         max_connections: int,
     ) -> None:
+        if not hasattr(select, "epoll"):
+            # OSError, so that the command line reports it as one line.
+            raise OSError("tapster's server needs Linux (epoll); this system has none yet")
         self._epoll = select.epoll()
         self._listeners = {listener.sock.fileno(): listener for listener in listeners}
         self._accept_handler = accept
