@@ -59,3 +59,31 @@ def environ_json(environ: Environ, start_response: StartResponse) -> Iterable[by
     data = {key: value for key, value in environ.items() if isinstance(value, str)}
     start_response("200 OK", [("Content-Type", "application/json")])
     return [json.dumps(data).encode()]
+
+
+class Recorder:
+    """Records each call's environ, then answers 200 with ``METHOD PATH_INFO`` as the body.
+
+    An instance per test: ``calls`` says which requests reached the application.
+    """
+
+    def __init__(self) -> None:
+        self.environs: list[Environ] = []
+
+    @property
+    def paths(self) -> list[str]:
+        """PATH_INFO of every request served, in order."""
+        return [environ["PATH_INFO"] for environ in self.environs]
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        self.environs.append(environ)
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}".encode("latin-1")]
+
+
+def stream(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+    """A generator body of ?N pieces (default 3), with no Content-Length."""
+    count = int(environ["QUERY_STRING"] or 3)
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    for index in range(count):
+        yield f"piece {index}\n".encode()
