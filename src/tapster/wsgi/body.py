@@ -56,6 +56,8 @@ class RequestBody:
             self._position = min(end, len(self._buffer))
             return self._buffer[position:end]
         pieces = [self._buffer[position:]]
+        # Consumed now: if the body ends here, _fill() keeps this buffer.
+        self._position = len(self._buffer)
         wanted = size - len(pieces[0])
         while wanted > 0 and self._fill():
             piece = self._buffer[:wanted]
