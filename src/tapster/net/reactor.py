@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from .listeners import Listener
+from .listeners import Listener, close_listeners
 
 __all__ = ["Handler", "Reactor"]
 
@@ -122,7 +122,7 @@ class Reactor:
         self.handlers.pop(handler.fd, None)
 
     def stop(self, grace: float) -> None:
-        """Stop accepting; let busy connections finish within ``grace`` seconds."""
+        """Close the listeners; let busy connections finish within ``grace`` seconds."""
         self._stop_deadline = time.monotonic() + grace
         self.wake()
 
@@ -242,6 +242,10 @@ class Reactor:
 
     def _begin_shutdown(self) -> None:
         self._pause_accepting(float("inf"))
+        # Close the listening sockets now, not at exit: a client connecting
+        # during the drain is refused at once and can go elsewhere, instead
+        # of waiting in the backlog to be reset when the process ends.
+        close_listeners(list(self._listeners.values()))
         for handler in [handler for handler in self.handlers.values() if handler.armed]:
             handler.armed = False
             handler.on_shutdown()
