@@ -87,3 +87,14 @@ def stream(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
     start_response("200 OK", [("Content-Type", "text/plain")])
     for index in range(count):
         yield f"piece {index}\n".encode()
+
+
+#: What ``announced_slow`` logs (through wsgi.errors) as it starts.
+SLOW_STARTED = "slow request started"
+
+
+def announced_slow(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+    """``slow``, saying on wsgi.errors (the server's log) when the application starts."""
+    environ["wsgi.errors"].write(f"{SLOW_STARTED} {environ['QUERY_STRING']}\n")
+    environ["wsgi.errors"].flush()
+    return slow(environ, start_response)
