@@ -69,3 +69,17 @@ def test_idle_connections_do_not_hold_threads(serve_app):
     finally:
         for sock in sockets:
             sock.close()
+
+
+def test_many_concurrent_keep_alive_clients(serve_app):
+    server = serve_app(apps.environ_json, threads=8)
+
+    def client(index):
+        with requests.Session() as session:
+            ports = {session.get(f"{server.url}/{index}/{n}", timeout=10).json()["REMOTE_PORT"]
+                     for n in range(5)}
+        return len(ports)
+
+    with ThreadPoolExecutor(50) as pool:
+        connections_per_client = list(pool.map(client, range(200)))
+    assert connections_per_client == [1] * 200  # 1,000 requests, each client on one connection

@@ -69,6 +69,19 @@ def test_one_thread_is_not_multithread(serve_app):
     assert environ["wsgi.multithread"] is False
 
 
+def test_absolute_form_target(serve_app):
+    recorder = apps.Recorder()
+    server = serve_app(recorder)
+    environ, _ = served_environ(
+        server, recorder,
+        b"GET http://example.com:81/p%41th?q=1 HTTP/1.1\r\nHost: other\r\n\r\n",
+    )
+    assert environ["PATH_INFO"] == "/pAth"
+    assert environ["QUERY_STRING"] == "q=1"
+    assert environ["HTTP_HOST"] == "example.com:81"  # RFC 9112 §3.2.2: the target's wins
+    assert environ["REQUEST_URI"] == "http://example.com:81/p%41th?q=1"
+
+
 def test_http10_protocol(serve_app):
     recorder = apps.Recorder()
     server = serve_app(recorder)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import http.client
 import io
 import json
+import logging
+import time
 
 import pytest
 
@@ -192,3 +194,19 @@ def test_unread_large_body_closes_the_connection(serve_app):
         assert response.body == b"POST /big"
         assert response.closes  # reading 100 kB to keep the connection is not worth it
         assert reader.closed()
+
+
+def test_client_aborting_an_upload_leaves_the_server_serving(serve_app, caplog):
+    caplog.set_level(logging.INFO, logger="tapster.error")
+    server = serve_app(apps.count_bytes)
+    with server.connect() as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\n\r\n" + b"x" * 1000)
+    # The client is gone mid-body: nothing to answer, nothing the app did wrong.
+    for _ in range(100):
+        if any("closed inside the request body" in r.getMessage() for r in caplog.records):
+            break
+        time.sleep(0.02)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    [response] = parse_responses(server.exchange(
+        b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"))
+    assert response.body == b"3"

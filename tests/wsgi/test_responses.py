@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import time
 
 import pytest
 import requests
@@ -451,3 +452,17 @@ def test_more_bytes_than_content_length_are_truncated(serve_app, caplog, shape):
         assert response.body == b"too"
         assert reader.closed()  # nothing after: the extra bytes were not sent
     assert any("more than its Content-Length" in r.getMessage() for r in caplog.records)
+
+
+def test_client_that_stops_reading_is_dropped_after_the_send_timeout(serve_app, caplog):
+    caplog.set_level(logging.ERROR, logger="tapster.error")
+    body = TrackedBody(endless=True)
+    server = serve_app(app_returning(body), send_timeout=0.5)
+    with server.connect() as sock:
+        sock.sendall(GET)  # and never reads: the socket buffers fill up
+        started = time.monotonic()
+        assert body.closed.wait(10), "the server kept waiting on a client that stopped reading"
+        elapsed = time.monotonic() - started
+    assert elapsed < 0.5 + 2
+    assert body.produced < TrackedBody.ENDLESS_LIMIT
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
