@@ -373,7 +373,7 @@ INVALID = {
     "bytes status": (b"200 OK", []),
     "headers a tuple": ("200 OK", (("X-A", "b"),)),
     "Transfer-Encoding": ("200 OK", [("Transfer-Encoding", "chunked")]),
-    "Connection": ("200 OK", [("Connection", "close")]),
+    "Connection: keep-alive": ("200 OK", [("Connection", "keep-alive")]),
     "Keep-Alive": ("200 OK", [("Keep-Alive", "timeout=5")]),
     "Upgrade": ("200 OK", [("Upgrade", "websocket")]),
 }
@@ -395,6 +395,26 @@ def test_invalid_response_from_the_app_is_a_500(serve_app, caplog, status, heade
     assert b"Injected" not in answer
     assert after.status == 500  # nothing was sent wrongly: the connection is still sound
     assert [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_connection_close_from_the_app_is_honoured(serve_app):
+    recorder = apps.Recorder()
+
+    def closes(environ, start_response):
+        if environ["PATH_INFO"] == "/after":
+            return recorder(environ, start_response)
+        start_response("200 OK", [*TEXT, ("Connection", "close")])
+        return [b"bye"]
+
+    server = serve_app(closes)
+    with server.connect() as sock:
+        sock.sendall(GET + AFTER)
+        reader = ResponseReader(sock)
+        response = reader.read_response()
+        assert response.body == b"bye"
+        assert response.header_values("Connection") == ["close"]  # the server's, once
+        assert reader.closed()
+    assert recorder.paths == []
 
 
 def test_invalid_header_in_a_generator_app(serve_app, caplog):
