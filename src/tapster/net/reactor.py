@@ -167,22 +167,25 @@ class Reactor:
                     elif fd == wake_fd:
                         self._drain_wakeups()
                 now = time.monotonic()
+                if now >= next_sweep:
+                    self._sweep(now)
+                    next_sweep = now + _SWEEP_INTERVAL
                 if self._stop_deadline is not None:
                     if not stopping_seen:
                         stopping_seen = True
                         self._begin_shutdown()
                     if not handlers or now >= self._stop_deadline:
                         break
-                    next_sweep = min(next_sweep, now + 0.05)  # notice finished workers soon
+                    # Notice finished workers soon: a worker that closes its
+                    # connection does not wake the loop. (After the sweep, which
+                    # would otherwise push the next wait back to a full interval.)
+                    next_sweep = min(next_sweep, now + 0.05)
                 elif (
                     not self._accepting
                     and now >= self._accept_resume_at
                     and len(handlers) < self.max_connections
                 ):
                     self._resume_accepting()
-                if now >= next_sweep:
-                    self._sweep(now)
-                    next_sweep = now + _SWEEP_INTERVAL
         finally:
             self._close_everything()
 
