@@ -360,15 +360,16 @@ def test_server_answers_408_to_a_half_sent_head(serve_app):
 
 
 class Entered:
-    """An app that says when it runs, then sleeps ``seconds``."""
+    """An app that, for ``/slow``, says when it runs, then sleeps ``seconds``."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.event = threading.Event()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        self.event.set()
-        time.sleep(self.seconds)
+        if environ["PATH_INFO"] == "/slow":
+            self.event.set()
+            time.sleep(self.seconds)
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"finished"]
 
@@ -378,7 +379,7 @@ def test_server_stop_with_grace_lets_a_busy_request_finish(serve_app):
     server = serve_app(app)
     with server.connect() as client, server.connect() as idle:
         assert http_get(idle).startswith(b"HTTP/1.1 200 OK")
-        client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        client.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
         assert app.event.wait(5)
         server.server.stop(grace=5)
         assert read_until_closed(idle) == b""  # idle keep-alive: closed at once
@@ -406,7 +407,7 @@ def test_server_stop_refuses_new_connections(serve_app):
     app = Entered(0.8)
     server = serve_app(app)
     with server.connect() as client:
-        client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        client.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
         assert app.event.wait(5)
         server.server.stop(grace=5)
         wait_until(lambda: not server.server.reactor._accepting)
