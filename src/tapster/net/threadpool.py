@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -57,13 +58,14 @@ class ThreadPool:
         thread.start()
 
     def shutdown(self, timeout: float | None = None) -> None:
-        """Let queued jobs finish, then stop every thread (waiting up to ``timeout``)."""
+        """Let queued jobs finish, then stop every thread (waiting up to ``timeout`` in all)."""
         with self._lock:
             threads = list(self._threads)
         for _ in threads:
             self._jobs.put(_STOP)
+        deadline = None if timeout is None else time.monotonic() + timeout
         for thread in threads:
-            thread.join(timeout)
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
 
     def _work(self) -> None:
         jobs = self._jobs
