@@ -237,3 +237,18 @@ def test_shutdown_timeout_bounds_the_wait_for_a_stuck_job(make_pool):
         gate.opened.set()
     pool._threads[0].join(5)
     assert not pool._threads[0].is_alive()
+
+
+def test_shutdown_timeout_is_for_all_threads_together(make_pool):
+    pool = make_pool(4)
+    gate = Gate()
+    for _ in range(4):
+        pool.submit(gate.job)
+    wait_until(lambda: gate.started == 4)
+    started = time.monotonic()
+    try:
+        pool.shutdown(timeout=0.3)
+        # Not 0.3 s per stuck thread: a server stopping now must not wait N times.
+        assert time.monotonic() - started < 0.6
+    finally:
+        gate.opened.set()
