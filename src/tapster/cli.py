@@ -59,7 +59,9 @@ def load_app(target: str) -> Callable[..., Any]:
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as error:
-        if error.name and module_name.startswith(error.name):
+        # The module itself (or a package on its path) is missing, not
+        # something it imports whose name merely starts the same way.
+        if error.name and (module_name + ".").startswith(error.name + "."):
             raise AppLoadError(
                 f"cannot import {module_name!r}: no module named {error.name!r}"
             ) from None
