@@ -23,6 +23,11 @@ class SettingsError(ValueError):
     """A setting is unknown or has an invalid value; the message names it."""
 
 
+def octal(text: str) -> int:
+    """Parse file permissions written in octal, as chmod takes them (``660``)."""
+    return int(text, 8)
+
+
 def _setting(
     default: Any, group: str, help: str, *, flag: str | None = None, why: str = "", **extra: Any
 ) -> Any:
@@ -63,7 +68,7 @@ class Settings:
         None,
         "binding",
         "Permissions of unix socket files, in octal (e.g. 660); default: from the umask.",
-        parse=lambda text: int(text, 8),
+        parse=octal,
         why="The umask is how the operator already says who may connect.",
     )
 
