@@ -35,6 +35,7 @@ def test_accept_sets_tcp_nodelay():
     with idle_server("127.0.0.1:0") as server:
         listener = server.listeners[0]
         with socket.create_connection(("127.0.0.1", listener.port), timeout=5) as client:
+            client.sendall(b"GET")  # the listener defers accepting until the client speaks
             sock, peer = accept(listener.sock)
             assert not sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
             connection = server._accept(sock, peer, listener)

@@ -10,6 +10,7 @@ import socket
 import stat
 import struct
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -59,11 +60,14 @@ def accept_one(listener: Listener, timeout: float = 5.0) -> socket.socket:
 
 
 def assert_round_trip(listener: Listener, client: socket.socket) -> None:
-    """The listener accepts ``client``'s connection and bytes flow both ways."""
+    """The listener accepts ``client``'s connection and bytes flow both ways.
+
+    The client speaks first: a TCP listener defers accepting until it does.
+    """
+    client.settimeout(5)
+    client.sendall(b"ping")
     with client, accept_one(listener) as served:
         served.settimeout(5)
-        client.settimeout(5)
-        client.sendall(b"ping")
         assert served.recv(4) == b"ping"
         served.sendall(b"pong")
         assert client.recv(4) == b"pong"
@@ -84,6 +88,19 @@ def max_backlog(sock: socket.socket) -> int:
     """
     info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
     return struct.unpack_from("8B6I", info)[13]
+
+
+def queued(sock: socket.socket) -> int:
+    """Connections waiting in a listening TCP socket's accept queue (``tcpi_unacked``)."""
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    return struct.unpack_from("8B6I", info)[12]
+
+
+def wait_queued(sock: socket.socket, count: int, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while queued(sock) != count:
+        assert time.monotonic() < deadline, f"{queued(sock)} queued, not {count}"
+        time.sleep(0.01)
 
 
 def somaxconn() -> int:
@@ -135,6 +152,18 @@ def test_so_reuseaddr_is_set():
         assert listener.sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)
 
 
+@pytest.mark.skipif(not hasattr(socket, "TCP_DEFER_ACCEPT"), reason="Linux only")
+def test_tcp_listeners_defer_accepting_until_data_arrives():
+    with listening("127.0.0.1:0") as [listener]:
+        assert listener.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT) > 0
+        with socket.create_connection(("127.0.0.1", listener.port)) as client:
+            time.sleep(0.1)
+            assert queued(listener.sock) == 0  # connected, silent: not yet acceptable
+            client.sendall(b"GET")
+            wait_queued(listener.sock, 1)
+            accept_one(listener).close()
+
+
 def test_so_reuseport_only_when_asked():
     with listening("127.0.0.1:0") as [plain]:
         assert not plain.sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
@@ -160,8 +189,9 @@ def test_backlog_queues_connections_until_accepted():
     with listening("127.0.0.1:0", backlog=3) as [listener]:
         clients = [socket.create_connection(("127.0.0.1", listener.port)) for _ in range(3)]
         try:
-            info = listener.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
-            assert struct.unpack_from("8B6I", info)[12] == 3  # tcpi_unacked: queued now
+            for client in clients:
+                client.sendall(b"x")  # queued once they speak (TCP_DEFER_ACCEPT)
+            wait_queued(listener.sock, 3)
             for _ in clients:
                 accept_one(listener).close()
         finally:
@@ -362,6 +392,7 @@ def test_fd_of_a_datagram_socket_is_refused_and_left_open():
 def test_fd_of_a_connected_socket_is_refused_and_left_open():
     with listening("127.0.0.1:0") as [server]:
         client = socket.create_connection(("127.0.0.1", server.port))
+        client.sendall(b"x")
         with client, accept_one(server):
             with pytest.raises(BindError, match=rf"cannot use fd://{client.fileno()}: "):
                 open_listeners([parse_bind(f"fd://{client.fileno()}")], backlog=16)
