@@ -112,22 +112,10 @@ class Connection:
             else:
                 self.close()
             return
-        parser = self.parser
-        parser.feed(data)
-        try:
-            event = parser.next_event()
-        except RemoteProtocolError as error:
-            self.refuse(error)
-            return
-        if type(event) is Request:
-            self.server.pool.submit(self.serve, event)
-        elif event is NEED_DATA:
-            if not self._head_started:
-                self._head_started = True
-                self.deadline = time.monotonic() + self.server.settings.head_timeout
-            self.server.reactor.arm(self)
-        else:  # ConnectionClosed: the client is done
-            self.close()
+        self.parser.feed(data)
+        request = self._next_request()
+        if request is not None:
+            self.server.pool.submit(self.serve, request)
 
     def on_timeout(self) -> None:
         """A deadline passed: answer 408 to a half-sent head, then close."""
@@ -158,25 +146,36 @@ class Connection:
                 self._close_after_response()
                 return
             parser.start_next_cycle()
-            try:
-                event = parser.next_event()
-            except RemoteProtocolError as error:
-                self.refuse(error)
+            request = self._next_request()  # pipelined: already here, served on this thread
+            if request is None:
                 return
-            if type(event) is Request:
-                request = event  # pipelined: already here, serve it on this thread
-                continue
-            if event is not NEED_DATA:
-                self.close()
-                return
-            if parser.buffered:
-                self._head_started = True
-                self.deadline = time.monotonic() + server.settings.head_timeout
-            else:
-                self._head_started = False
-                self.deadline = time.monotonic() + server.settings.keepalive_timeout
-            server.reactor.arm(self)
-            return
+
+    def _next_request(self) -> Request | None:
+        """Parse on: a complete request, or None once the connection is seen to.
+
+        Seen to means armed to wait for more bytes (with the head deadline
+        while a head is under way, else the keep-alive one), refused, or
+        closed.
+        """
+        try:
+            event = self.parser.next_event()
+        except RemoteProtocolError as error:
+            self.refuse(error)
+            return None
+        if type(event) is Request:
+            return event
+        if event is not NEED_DATA:  # ConnectionClosed: the client is done
+            self.close()
+            return None
+        settings = self.server.settings
+        if not self.parser.buffered:
+            self._head_started = False
+            self.deadline = time.monotonic() + settings.keepalive_timeout
+        elif not self._head_started:
+            self._head_started = True
+            self.deadline = time.monotonic() + settings.head_timeout
+        self.server.reactor.arm(self)
+        return None
 
     def read_body_piece(self) -> bytes:
         """The next piece of the current request's body, ``b""`` at its end.
