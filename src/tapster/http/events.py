@@ -4,7 +4,8 @@ Like h11's, they are small slotted dataclasses. ``Data`` and ``EndOfMessage``
 are frozen; ``Request`` is not, only because a frozen dataclass pays an
 ``object.__setattr__`` call per field on construction (about 0.6 µs for its
 twelve fields, measured), once per request on the hot path. Treat it as
-immutable all the same.
+immutable all the same. It compares and hashes by identity (``eq=False``),
+so that layers above can memoize what they derive from a memoized request.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 __all__ = ["NEED_DATA", "PAUSED", "ConnectionClosed", "Data", "EndOfMessage", "Request"]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Request:
     """A parsed, validated request head (RFC 9112 §2.1).
 

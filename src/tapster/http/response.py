@@ -43,9 +43,9 @@ class Framing(enum.Enum):
     UNTIL_CLOSE = "until-close"
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class ResponseHead:
-    """A serialised response head and what it promises about the body."""
+    """A serialised response head and what it promises about the body (shared: immutable)."""
 
     data: bytes
     status_code: int
@@ -162,19 +162,26 @@ def frame_response(
         framed = _FRAMED.get(key)
     except TypeError:
         key = framed = None
+    date = http_date()
+    if framed is not None and framed[0] is date:
+        return framed[2]  # the same head, already built this second
     if framed is None:
-        framed = _frame(status, headers, method, http_version, keep_alive, body_length, server)
+        framed = [None, _frame(status, headers, method, http_version, keep_alive, body_length,
+                               server), None]
         if key is not None:
             if len(_FRAMED) >= _FRAMED_MAX:
                 _FRAMED.clear()
             _FRAMED[key] = framed
-    status_line, with_date, rest, code, framing, length, keep_alive = framed
-    data = status_line + http_date() + rest if with_date else status_line + rest
-    return ResponseHead(data, code, framing, length, keep_alive)
+    status_line, with_date, rest, code, framing, length, keep_alive = framed[1]
+    data = status_line + date + rest if with_date else status_line + rest
+    head = ResponseHead(data, code, framing, length, keep_alive)
+    framed[0], framed[2] = date, head  # a race between threads rebuilds the same value
+    return head
 
 
-# Memo of _frame() results; when full it starts over (a bound, not an LRU).
-_FRAMED: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+# Memo of _frame() results, each with the head last built from it and the Date
+# line it was built with; when full it starts over (a bound, not an LRU).
+_FRAMED: dict[tuple[Any, ...], list[Any]] = {}
 _FRAMED_MAX = 512
 
 

@@ -146,6 +146,12 @@ class Connection:
                 self._close_after_response()
                 return
             parser.start_next_cycle()
+            if not parser.buffered and not parser.peer_closed:
+                # The usual case: nothing more yet. Idle until the next request.
+                self._head_started = False
+                self.deadline = time.monotonic() + server.settings.keepalive_timeout
+                server.reactor.arm(self)
+                return
             request = self._next_request()  # pipelined: already here, served on this thread
             if request is None:
                 return
@@ -221,17 +227,12 @@ class Connection:
                 sent = 0
             except OSError as error:
                 raise ClientGone(str(error)) from None
-            while sent:
-                first = buffers[0]
-                if sent >= len(first):
-                    sent -= len(first)
-                    del buffers[0]
-                else:
-                    buffers[0] = memoryview(first)[sent:]
-                    sent = 0
-            while buffers and not buffers[0]:
-                del buffers[0]
-            if not buffers:
+            for index, buffer in enumerate(buffers):
+                sent -= len(buffer)
+                if sent < 0:  # this buffer went out in part: keep its tail and the rest
+                    buffers = [memoryview(buffer)[len(buffer) + sent :], *buffers[index + 1 :]]
+                    break
+            else:
                 return
             if not _wait(self.fd, _POLLOUT, self.server.settings.send_timeout):
                 raise ClientGone("timed out: the client stopped reading the response")

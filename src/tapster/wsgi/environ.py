@@ -81,16 +81,39 @@ def connection_environ(base: Environ, peer: object) -> Environ:
     return environ
 
 
-def request_environ(base: Environ, request: Request, wsgi_input: object) -> Environ:
-    """The environ of one request, from its connection's environ."""
+def request_environ(
+    base: Environ, request: Request, wsgi_input: object, memo: dict[Request, Environ]
+) -> Environ:
+    """The environ of one request, from its connection's environ.
+
+    The keys derived from the request are memoized in ``memo`` (one dict per
+    server, so per root path): the parser hands out the same ``Request``
+    object for a head it has seen, and then only a copy and an update remain.
+    """
+    items = memo.get(request)
+    if items is None:
+        items = _request_items(request, base["SCRIPT_NAME"])
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        memo[request] = items
     environ = base.copy()
-    environ["REQUEST_METHOD"] = request.method
+    environ.update(items)
+    environ["wsgi.input"] = wsgi_input
+    return environ
+
+
+# Bound of a server's environ memo; it starts over when full.
+_MEMO_MAX = 512
+
+
+def _request_items(request: Request, root_path: str) -> Environ:
+    """The environ keys that come from the request itself."""
+    environ: Environ = {"REQUEST_METHOD": request.method}
     path = request.path
     if "%" in path:
         # PEP 3333: PATH_INFO is the percent-decoded path as latin-1, so
         # that the application can re-decode the raw bytes (e.g. as UTF-8).
         path = unquote_to_bytes(path).decode("latin-1")
-    root_path = environ["SCRIPT_NAME"]
     if root_path and (path == root_path or path.startswith(root_path + "/")):
         path = path[len(root_path) :]
     environ["PATH_INFO"] = path
@@ -114,5 +137,4 @@ def request_environ(base: Environ, request: Request, wsgi_input: object) -> Envi
         environ["CONTENT_LENGTH"] = str(request.content_length)  # "5, 5" becomes "5"
     if request.absolute_form:
         environ["HTTP_HOST"] = request.host  # RFC 9112 §3.2.2: the target's authority wins
-    environ["wsgi.input"] = wsgi_input
     return environ

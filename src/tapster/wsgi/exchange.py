@@ -97,7 +97,7 @@ class Exchange:
             wsgi_input: RequestBody = RequestBody(self._read_piece)
         else:
             wsgi_input = EMPTY_BODY
-        environ = request_environ(conn.environ, request, wsgi_input)
+        environ = request_environ(conn.environ, request, wsgi_input, server.environ_memo)
         started = time.monotonic() if server.access_log is not None else 0.0
         result = None
         try:
@@ -173,9 +173,11 @@ class Exchange:
             kind = type(result)
             if kind is list or kind is tuple:
                 # The whole body is at hand: send it with its length, in one write.
-                pieces = [_check_bytes(piece) for piece in result]  # type: ignore[union-attr]
-                length = sum(map(len, pieces))
-                self._send_head(length, pieces[0] if len(pieces) == 1 else b"".join(pieces))
+                if len(result) == 1:  # type: ignore[arg-type]
+                    body = _check_bytes(result[0])  # type: ignore[index]
+                else:
+                    body = b"".join([_check_bytes(piece) for piece in result])
+                self._send_head(len(body), body)
                 self._finish_body()
                 return
             if kind is FileWrapper and self._send_file(result):  # type: ignore[arg-type]
@@ -208,10 +210,7 @@ class Exchange:
         self.head = head
         if head.framing is _LENGTH:
             self.remaining = head.content_length  # type: ignore[assignment]
-        buffers = [head.data]
-        if first:
-            buffers += self._frame(first)
-        conn.send(buffers)
+        conn.send([head.data, *self._frame(first)] if first else [head.data])
 
     def _frame(self, data: bytes) -> list[bytes | memoryview]:
         framing = self.head.framing  # type: ignore[union-attr]

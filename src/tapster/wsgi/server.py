@@ -92,6 +92,8 @@ class Server:
             )
             for listener in self.listeners
         }
+        #: Environ keys derived from each (memoized) Request, see request_environ().
+        self.environ_memo: dict[Any, dict[str, Any]] = {}
         self.access_log = (
             AccessLog(settings.access_log_format) if settings.access_log is not None else None
         )
