@@ -142,6 +142,11 @@ class Connection:
             except ClientGone:
                 self.close()
                 return
+            except BaseException:
+                # SystemExit or the like from the application: the pool logs
+                # it; the connection must not be left neither armed nor closed.
+                self.close()
+                raise
             if not keep_alive or server.reactor.stopping:
                 self._close_after_response()
                 return
