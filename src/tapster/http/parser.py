@@ -367,7 +367,9 @@ class RequestParser:
             names = _FIELD_NAMES
             for line in lines:
                 name, colon, value = line.partition(":")
-                lower = names.get(name) or _check_field_name(name, colon)
+                # The cache only vouches for the name: a line without a colon
+                # (RFC 9112 §5) must still reach the check, whatever its name.
+                lower = (colon and names.get(name)) or _check_field_name(name, colon)
                 value = value.strip(" \t")
                 headers.append((lower, value))
                 if lower in _STEERING:
@@ -567,7 +569,7 @@ class RequestParser:
         del buf[: end + 4]
         for line in trailers.split("\r\n"):
             name, colon, value = line.partition(":")
-            if name not in _FIELD_NAMES:
+            if not colon or name not in _FIELD_NAMES:
                 _check_field_name(name, colon)
             if FIELD_VALUE_INVALID.search(value.strip(" \t")):
                 raise _reject(400, f"invalid character in the value of trailer {name!r}")
