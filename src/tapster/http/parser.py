@@ -434,12 +434,14 @@ class RequestParser:
         if content_length is not None and limit is not None and content_length > limit:
             raise _reject(413, "request body too large")
 
-        # RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive".
+        # RFC 9112 §9.3: "close" ends the connection in any version (§9.6: a
+        # server MUST close after answering it); otherwise 1.1 persists, and
+        # 1.0 only with "keep-alive".
         if not connection:
             keep_alive = version == "1.1"
         else:
             tokens = {token.strip(" \t") for token in connection.lower().split(",")}
-            keep_alive = "close" not in tokens if version == "1.1" else "keep-alive" in tokens
+            keep_alive = "close" not in tokens and (version == "1.1" or "keep-alive" in tokens)
 
         expect_continue = False
         if expect:
