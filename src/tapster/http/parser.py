@@ -300,14 +300,17 @@ class RequestParser:
         # Go on searching where this search stopped (a CRLFCRLF may straddle).
         self._head_scanned = max(0, size - 3)
         line_end = buf.find(b"\n", 0, self._max_request_line + 2)
+        # The limits below allow for the part of a line end or of the closing
+        # CRLFCRLF already received: a head that fits must not be refused
+        # because it arrived cut just before its last octets.
         if line_end < 0:
-            if size > self._max_request_line:
+            if size > self._max_request_line + 1:  # the line and its CR
                 raise _reject(414, "request line too long")
         elif line_end == 0 or buf[line_end - 1] != 13:
             # RFC 9112 §2.2 lets a recipient accept a bare LF; we do not, since
             # parsers that disagree on line ends are how requests are smuggled.
             raise _reject(400, "line ending is a bare LF, not CRLF")
-        elif size - line_end > self._max_header_bytes + 2:
+        elif size - line_end > self._max_header_bytes + 4:  # the LF, 3 octets of CRLFCRLF
             raise _reject(431, "request header section too large")
         elif b"\n\n" in buf or b"\n\r\n" in buf:
             # Without a CRLFCRLF, either of these is a head ended with bare LFs
@@ -497,7 +500,7 @@ class RequestParser:
         buf = self._buf
         line_end = buf.find(b"\r\n", 0, self._max_chunk_line + 2)
         if line_end < 0:
-            if len(buf) > self._max_chunk_line:
+            if len(buf) > self._max_chunk_line + 1:  # the line and its CR
                 raise _reject(400, "chunk size line too long")
             if b"\n" in buf:
                 raise _reject(400, "chunk size line ends in a bare LF")
@@ -560,7 +563,7 @@ class RequestParser:
             return END_OF_MESSAGE
         end = buf.find(b"\r\n\r\n", 0, self._max_trailer_bytes + 4)
         if end < 0:
-            if len(buf) > self._max_trailer_bytes:
+            if len(buf) > self._max_trailer_bytes + 3:  # 3 octets of the closing CRLFCRLF
                 raise _reject(431, "trailer section too large")
             if b"\n\n" in buf or b"\n\r\n" in buf or buf[:1] == b"\n":
                 raise _reject(400, "line ending is a bare LF, not CRLF")
