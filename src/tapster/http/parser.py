@@ -18,8 +18,8 @@ Invariants:
   request smuggling).
 - Every buffer is bounded by a limit: the request line, the header section,
   a chunk-size line, the trailer section. A body is streamed, never held.
-- Work is linear in the input: the end of a head is searched from where the
-  last search stopped, and no pattern can backtrack.
+- Work is linear in the input: the end of a head or trailer section is
+  searched from where the last search stopped, and no pattern can backtrack.
 
 The states and what each one waits for:
 
@@ -147,7 +147,6 @@ class RequestParser:
         "_buf",
         "_eof",
         "_error",
-        "_head_scanned",
         "_max_body_bytes",
         "_max_chunk_line",
         "_max_header_bytes",
@@ -156,6 +155,7 @@ class RequestParser:
         "_max_trailer_bytes",
         "_parsed_heads",
         "_remaining",
+        "_scanned",
         "_state",
     )
 
@@ -180,7 +180,9 @@ class RequestParser:
         self._eof = False
         self._state = _HEAD
         self._error: RemoteProtocolError | None = None
-        self._head_scanned = 0  # how far the search for the head's end has looked
+        # How far the search for the end of the head (or trailer section) being
+        # received has looked; earlier octets were checked and need no second look.
+        self._scanned = 0
         self._remaining = 0  # bytes left of a Content-Length body or of the current chunk
         self._body_seen = 0  # bytes of chunked body so far, for the body limit
         # Parsing is a pure function of the head's text (and the limits, the
@@ -254,10 +256,10 @@ class RequestParser:
         buf = self._buf
         if buf and buf[0] == 13:
             self._skip_leading_empty_lines()
-        end = buf.find(b"\r\n\r\n", self._head_scanned)
+        end = buf.find(b"\r\n\r\n", self._scanned)
         if end < 0:
             return self._head_incomplete()
-        self._head_scanned = 0
+        self._scanned = 0
         head = buf[:end].decode("latin-1")
         del buf[: end + 4]
         request = self._parsed_heads.get(head)
@@ -287,7 +289,7 @@ class RequestParser:
             raise _reject(400, "too many empty lines before the request line")
         if buf.startswith(b"\r") and len(buf) > 1:
             raise _reject(400, "bare CR before the request line")
-        self._head_scanned = 0
+        self._scanned = 0
 
     def _head_incomplete(self) -> Event:
         buf = self._buf
@@ -298,7 +300,11 @@ class RequestParser:
                 return CONNECTION_CLOSED
             return NEED_DATA
         # Go on searching where this search stopped (a CRLFCRLF may straddle).
-        self._head_scanned = max(0, size - 3)
+        # What lies before ``scanned`` passed the checks below on an earlier
+        # call, so they only look at what came since: a head dribbled in
+        # octet by octet then costs linear work, not quadratic.
+        scanned = self._scanned
+        self._scanned = max(0, size - 3)
         line_end = buf.find(b"\n", 0, self._max_request_line + 2)
         # The limits below allow for the part of a line end or of the closing
         # CRLFCRLF already received: a head that fits must not be refused
@@ -312,7 +318,7 @@ class RequestParser:
             raise _reject(400, "line ending is a bare LF, not CRLF")
         elif size - line_end > self._max_header_bytes + 4:  # the LF, 3 octets of CRLFCRLF
             raise _reject(431, "request header section too large")
-        elif b"\n\n" in buf or b"\n\r\n" in buf:
+        elif buf.find(b"\n\n", scanned) >= 0 or buf.find(b"\n\r\n", scanned) >= 0:
             # Without a CRLFCRLF, either of these is a head ended with bare LFs
             # that would otherwise sit here until the head timeout.
             raise _reject(400, "line ending is a bare LF, not CRLF")
@@ -561,15 +567,23 @@ class RequestParser:
             del buf[:2]
             self._state = _DONE
             return END_OF_MESSAGE
-        end = buf.find(b"\r\n\r\n", 0, self._max_trailer_bytes + 4)
+        # As for a head, each search starts where the last one stopped.
+        scanned = self._scanned
+        end = buf.find(b"\r\n\r\n", scanned, self._max_trailer_bytes + 4)
         if end < 0:
             if len(buf) > self._max_trailer_bytes + 3:  # 3 octets of the closing CRLFCRLF
                 raise _reject(431, "trailer section too large")
-            if b"\n\n" in buf or b"\n\r\n" in buf or buf[:1] == b"\n":
+            if (
+                buf.find(b"\n\n", scanned) >= 0
+                or buf.find(b"\n\r\n", scanned) >= 0
+                or buf[:1] == b"\n"
+            ):
                 raise _reject(400, "line ending is a bare LF, not CRLF")
             if self._eof:
                 raise _reject(400, "connection closed inside the trailer section")
+            self._scanned = max(0, len(buf) - 3)
             return NEED_DATA
+        self._scanned = 0
         trailers = buf[:end].decode("latin-1")
         del buf[: end + 4]
         for line in trailers.split("\r\n"):
