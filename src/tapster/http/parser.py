@@ -147,6 +147,7 @@ class RequestParser:
         "_buf",
         "_eof",
         "_error",
+        "_head_lines",
         "_max_body_bytes",
         "_max_chunk_line",
         "_max_header_bytes",
@@ -183,6 +184,7 @@ class RequestParser:
         # How far the search for the end of the head (or trailer section) being
         # received has looked; earlier octets were checked and need no second look.
         self._scanned = 0
+        self._head_lines = 0  # CRLF-ended lines of an incomplete head, request line included
         self._remaining = 0  # bytes left of a Content-Length body or of the current chunk
         self._body_seen = 0  # bytes of chunked body so far, for the body limit
         # Parsing is a pure function of the head's text (and the limits, the
@@ -305,6 +307,13 @@ class RequestParser:
         # octet by octet then costs linear work, not quadratic.
         scanned = self._scanned
         self._scanned = max(0, size - 3)
+        if scanned:
+            # The last call saw ``scanned + 3`` octets and counted their lines;
+            # a CRLF whose LF is new starts at ``scanned + 2`` or later.
+            lines = self._head_lines + buf.count(b"\r\n", scanned + 2)
+        else:
+            lines = buf.count(b"\r\n")
+        self._head_lines = lines
         line_end = buf.find(b"\n", 0, self._max_request_line + 2)
         # The limits below allow for the part of a line end or of the closing
         # CRLFCRLF already received: a head that fits must not be refused
@@ -318,6 +327,10 @@ class RequestParser:
             raise _reject(400, "line ending is a bare LF, not CRLF")
         elif size - line_end > self._max_header_bytes + 4:  # the LF, 3 octets of CRLFCRLF
             raise _reject(431, "request header section too large")
+        elif lines - 1 > self._max_header_count:
+            # As many complete field lines as the limit allows and one more:
+            # no need to wait for the rest of the head to refuse it.
+            raise _reject(431, "too many header fields")
         elif buf.find(b"\n\n", scanned) >= 0 or buf.find(b"\n\r\n", scanned) >= 0:
             # Without a CRLFCRLF, either of these is a head ended with bare LFs
             # that would otherwise sit here until the head timeout.
