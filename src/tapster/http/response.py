@@ -233,10 +233,18 @@ def _frame(
         # RFC 9110 §9.3.2, §15.3.5, §15.4.5: these responses have no body. A
         # response to HEAD keeps the fields, Content-Length included, that the
         # same GET would have had: the length of a body the application
-        # produced anyway, but never 0 inferred from an empty one.
+        # produced anyway, but never 0 inferred from an empty one; and only
+        # where a GET would have had a body (never on 204, §8.6: MUST NOT).
         framing = Framing.NO_BODY
         length = None
-        if method == "HEAD" and declared_length is None and body_length and code >= 200:
+        if (
+            method == "HEAD"
+            and declared_length is None
+            and body_length
+            and code >= 200
+            and code != 204
+            and code != 304
+        ):
             lines.append(f"Content-Length: {body_length}\r\n")
     elif declared_length is not None:
         framing = Framing.LENGTH
