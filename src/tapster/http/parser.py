@@ -348,8 +348,9 @@ class RequestParser:
         if (
             len(parts) != 3
             or parts[0] not in _KNOWN_METHODS
+            or not parts[1]  # "".isprintable() is True: an empty target needs its own test
             or not parts[1].isascii()
-            or not parts[1].isprintable()  # also rules out "": no CTL, DEL or SP
+            or not parts[1].isprintable()  # no CTL, DEL or SP
             or not parts[2]
         ):
             # The slow path: other methods, obs-text in the target, or errors.
