@@ -155,9 +155,11 @@ def frame_response(
     # Framing is a pure function of the arguments, and most responses repeat
     # (same status, same headers), so results are memoized without the Date
     # line, which is spliced in fresh. Unhashable headers skip the memo.
+    # The headers are read once: an iterator would be empty the second time.
+    headers = tuple(headers)
     try:
         key: tuple[Any, ...] | None = (
-            status, tuple(headers), method == "HEAD", http_version, keep_alive, body_length, server
+            status, headers, method == "HEAD", http_version, keep_alive, body_length, server
         )
         framed = _FRAMED.get(key)
     except TypeError:
