@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tapster.http import RequestParser
+from tapster.http import RemoteProtocolError, RequestParser
 
 from .helpers import drain, message, parse, parse_request, rejection
 
@@ -210,7 +210,7 @@ def test_header_section_is_all_or_nothing() -> None:
     events = []
     parser = RequestParser()
     parser.feed(message(LINE, HOST, "X-A: ok", "X-B: bad\x00"))
-    with pytest.raises(Exception):  # noqa: B017 - the point is that nothing came first
+    with pytest.raises(RemoteProtocolError):
         events += drain(parser)
     assert events == []
     assert parse(message(LINE, HOST, "X-A: ok"))[0].headers[-1] == ("x-a", "ok")
