@@ -764,6 +764,9 @@ def _check_content_length(values: list[str]) -> int:
             elif element.lstrip("0") != seen.lstrip("0"):
                 raise _reject(400, "conflicting Content-Length values")
     assert seen is not None
-    if len(seen.lstrip("0")) > _MAX_LENGTH_DIGITS:
+    # Without its leading zeros: int() refuses strings of over 4300 digits
+    # (sys.get_int_max_str_digits()), however small their value.
+    significant = seen.lstrip("0")
+    if len(significant) > _MAX_LENGTH_DIGITS:
         raise _reject(413, "request body too large")
-    return int(seen)
+    return int(significant or "0")
