@@ -26,6 +26,9 @@ TOKEN = re.compile(_TCHAR + "+")
 REQUEST_LINE = re.compile(
     rf"({_TCHAR}+) ([^\x00-\x20\x7f]+) ([^\x00-\x20\x7f]+)"
 )
+# What the target and version above exclude: CTL, SP and DEL. Finds the
+# octet that made a request line fail, to say so in the 400.
+REQUEST_LINE_INVALID = re.compile(r"[\x00-\x20\x7f]")
 
 # RFC 9112 §2.3
 #   HTTP-version = HTTP-name "/" DIGIT "." DIGIT
