@@ -98,6 +98,13 @@ def test_content_length_leading_zeros_do_not_count_as_overflow() -> None:
     assert parse_body(data) == b"abc"
 
 
+def test_content_length_with_thousands_of_leading_zeros() -> None:
+    """RFC 9110 §8.6: no parsing error from the numeral's form (int() caps at 4300 digits)."""
+    data = message(POST, HOST, "Content-Length: " + "0" * 5000 + "3", body=b"abc")
+    assert parse_body(data) == b"abc"
+    assert parse_request(message(POST, HOST, "Content-Length: " + "0" * 5000)).content_length == 0
+
+
 def test_content_length_over_max_body_gets_413_before_any_body() -> None:
     """RFC 9110 §15.5.14: 413 for a body larger than the server will process; no Request first."""
     error = rejection(message(POST, HOST, "Content-Length: 101"), max_body_bytes=100)
