@@ -294,3 +294,40 @@ def test_error_carries_a_status_and_a_one_line_detail() -> None:
     assert error.status == 400
     assert error.detail and "\n" not in error.detail
     assert str(error) == f"400 {error.detail}"
+
+
+# -- the parsed-head memo must be invisible ----------------------------------------------
+
+
+def test_shared_memo_gives_equal_requests_across_parsers() -> None:
+    """Parsers with the same limits may share a memo: a repeated head parses the same."""
+    memo: dict[str, Request] = {}
+    data = message("POST /memo HTTP/1.1", HOST, "Content-Length: 3", body=b"abc")
+    first, second = RequestParser(memo=memo), RequestParser(memo=memo)
+    first.feed(data)
+    second.feed(data)
+    assert drain(first) == drain(second) == [parse_request(data), Data(b"abc"), EndOfMessage()]
+    assert len(memo) == 1
+
+
+def test_memo_hit_still_frames_the_body() -> None:
+    """A head from the memo sets up its own body framing on each parser."""
+    memo: dict[str, Request] = {}
+    data = message("POST /memo HTTP/1.1", HOST, "Transfer-Encoding: chunked")
+    for chunked, body in ((b"3\r\nabc\r\n0\r\n\r\n", b"abc"), (b"1\r\nx\r\n0\r\n\r\n", b"x")):
+        parser = RequestParser(memo=memo)
+        parser.feed(data + chunked)
+        events = drain(parser)
+        assert b"".join(e.data for e in events if isinstance(e, Data)) == body
+
+
+def test_refused_heads_are_not_memoized() -> None:
+    """An invalid head is refused every time, memo or not."""
+    memo: dict[str, Request] = {}
+    data = message(GET_1_1, "Host: a", "Host: b")
+    for _ in range(2):
+        parser = RequestParser(memo=memo)
+        parser.feed(data)
+        with pytest.raises(RemoteProtocolError):
+            parser.next_event()
+    assert memo == {}
