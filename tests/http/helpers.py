@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import asdict
 from itertools import pairwise
 from typing import Any
 
@@ -85,12 +86,15 @@ def feed_pieces(parser: RequestParser, pieces: Iterable[bytes]) -> list[Any]:
     return events
 
 
-def merge_data(events: Iterable[Any]) -> list[Any]:
-    """Events with consecutive ``Data`` pieces joined into one, for comparing splits."""
+def normalised(events: Iterable[Any]) -> list[Any]:
+    """Events as comparable values: consecutive ``Data`` pieces joined into one, and each
+    ``Request`` as a dict of its fields (``Request`` compares by identity, ``eq=False``)."""
     merged: list[Any] = []
     for event in events:
         if isinstance(event, Data) and merged and isinstance(merged[-1], Data):
             merged[-1] = Data(merged[-1].data + event.data)
+        elif isinstance(event, Request):
+            merged.append(asdict(event))
         else:
             merged.append(event)
     return merged

@@ -17,7 +17,7 @@ from tapster.http import (
     RequestParser,
 )
 
-from .helpers import drain, message, parse, parse_request, rejection
+from .helpers import drain, message, normalised, parse, parse_request, rejection
 
 GET_1_1 = "GET / HTTP/1.1"
 GET_1_0 = "GET / HTTP/1.0"
@@ -306,7 +306,8 @@ def test_shared_memo_gives_equal_requests_across_parsers() -> None:
     first, second = RequestParser(memo=memo), RequestParser(memo=memo)
     first.feed(data)
     second.feed(data)
-    assert drain(first) == drain(second) == [parse_request(data), Data(b"abc"), EndOfMessage()]
+    expected = normalised([parse_request(data), Data(b"abc"), EndOfMessage()])
+    assert normalised(drain(first)) == normalised(drain(second)) == expected
     assert len(memo) == 1
 
 

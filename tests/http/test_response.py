@@ -4,6 +4,7 @@ RFC 9110 §5.5, §6.6.1, §8.6, §15), as bytes."""
 from __future__ import annotations
 
 import re
+from dataclasses import FrozenInstanceError
 from typing import Any
 
 import pytest
@@ -383,10 +384,11 @@ def test_memoized_heads_get_a_fresh_date(monkeypatch: pytest.MonkeyPatch) -> Non
     assert values(second, "date") == ["Mon, 07 Nov 1994 08:49:37 GMT"]
 
 
-def test_memoized_heads_are_separate_objects() -> None:
-    """A ResponseHead is mutable; a caller changing one must not change the next."""
-    first = frame(headers=[("X-Memo", "objects")], body_length=1)
-    first.keep_alive = False
+def test_memoized_heads_cannot_be_changed_by_a_caller() -> None:
+    """A memoized ResponseHead is shared between responses, so it is frozen."""
+    head = frame(headers=[("X-Memo", "objects")], body_length=1)
+    with pytest.raises(FrozenInstanceError):
+        head.keep_alive = False  # type: ignore[misc]
     assert frame(headers=[("X-Memo", "objects")], body_length=1).keep_alive is True
 
 
