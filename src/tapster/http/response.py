@@ -67,8 +67,8 @@ _NAMES: dict[str, str] = {}
 _NAMES_MAX = 1024
 # RFC 9110 §7.6.1: fields that describe the connection, not the message.
 _HOP_BY_HOP = frozenset(
-    ("connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-     "transfer-encoding", "upgrade")
+    ("connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
+     "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade")
 )
 
 _date_second = 0
