@@ -161,7 +161,8 @@ def test_non_str_name_or_value_refused(header: tuple[Any, Any]) -> None:
     ("name", "value"),
     [("Transfer-Encoding", "chunked"), ("transfer-encoding", "gzip"), ("Keep-Alive", "timeout=5"),
      ("Upgrade", "websocket"), ("TE", "trailers"), ("Trailer", "X-Sum"),
-     ("Connection", "keep-alive"), ("Connection", "upgrade"), ("Proxy-Authenticate", "Basic")],
+     ("Connection", "keep-alive"), ("Connection", "upgrade"), ("Proxy-Authenticate", "Basic"),
+     ("Proxy-Connection", "keep-alive")],
 )
 def test_hop_by_hop_fields_from_the_application_refused(name: str, value: str) -> None:
     """PEP 3333 forbids them; a Transfer-Encoding would contradict the server's own framing."""
