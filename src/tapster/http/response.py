@@ -177,7 +177,10 @@ def frame_response(
     status_line, with_date, rest, code, framing, length, keep_alive = framed[1]
     data = status_line + date + rest if with_date else status_line + rest
     head = ResponseHead(data, code, framing, length, keep_alive)
-    framed[0], framed[2] = date, head  # a race between threads rebuilds the same value
+    # The head first, then the date that vouches for it: a thread reading in
+    # between sees the old date and rebuilds (the same value), never a None.
+    framed[2] = head
+    framed[0] = date
     return head
 
 
