@@ -96,6 +96,8 @@ class Reactor:
         self._accepting = False
         self._accept_resume_at = 0.0
         self._stop_deadline: float | None = None
+        #: Whether ``stop()`` was called (a plain attribute: read on every request).
+        self.stopping = False
         self._wake_reader, self._wake_writer = socket.socketpair()
         self._wake_reader.setblocking(False)
         self._wake_writer.setblocking(False)
@@ -124,12 +126,8 @@ class Reactor:
     def stop(self, grace: float) -> None:
         """Close the listeners; let busy connections finish within ``grace`` seconds."""
         self._stop_deadline = time.monotonic() + grace
+        self.stopping = True
         self.wake()
-
-    @property
-    def stopping(self) -> bool:
-        """Whether ``stop()`` was called."""
-        return self._stop_deadline is not None
 
     def wake(self) -> None:
         """Interrupt the loop's wait (thread-safe; what a signal handler may call)."""

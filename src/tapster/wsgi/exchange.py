@@ -108,7 +108,7 @@ class Exchange:
         except Exception as error:
             self._fail(error)
         finally:
-            close = getattr(result, "close", None)
+            close = None if type(result) is list else getattr(result, "close", None)
             if close is not None:
                 try:
                     close()
@@ -174,11 +174,14 @@ class Exchange:
             if kind is list or kind is tuple:
                 # The whole body is at hand: send it with its length, in one write.
                 if len(result) == 1:  # type: ignore[arg-type]
-                    body = _check_bytes(result[0])  # type: ignore[index]
+                    body = result[0]  # type: ignore[index]
+                    if type(body) is not bytes:
+                        body = _check_bytes(body)
                 else:
                     body = b"".join([_check_bytes(piece) for piece in result])
                 self._send_head(len(body), body)
-                self._finish_body()
+                if self.remaining or self.head.framing is not _LENGTH:  # type: ignore[union-attr]
+                    self._finish_body()
                 return
             if kind is FileWrapper and self._send_file(result):  # type: ignore[arg-type]
                 return
@@ -198,18 +201,28 @@ class Exchange:
             raise RuntimeError("the application returned without calling start_response()")
         request = self.request
         conn = self.conn
+        if request.chunked or request.content_length:
+            keep_alive = request.keep_alive and self._may_keep_alive()
+        else:  # no body to be read: only the server's stopping can close
+            keep_alive = request.keep_alive and not conn.server.reactor.stopping
         head = frame_response(
             self.status,
             self.headers,
             method=request.method,
             http_version=request.http_version,
-            keep_alive=request.keep_alive and self._may_keep_alive(),
+            keep_alive=keep_alive,
             body_length=body_length,
             server=conn.server.server_line,
         )
         self.head = head
         if head.framing is _LENGTH:
-            self.remaining = head.content_length  # type: ignore[assignment]
+            remaining: int = head.content_length  # type: ignore[assignment]
+            if first and len(first) <= remaining:  # the usual case, without _frame()
+                self.remaining = remaining - len(first)
+                self.body_sent = len(first)
+                conn.send([head.data, first])
+                return
+            self.remaining = remaining
         conn.send([head.data, *self._frame(first)] if first else [head.data])
 
     def _frame(self, data: bytes) -> list[bytes | memoryview]:
