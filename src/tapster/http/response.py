@@ -27,6 +27,7 @@ __all__ = [
     "error_response",
     "frame_response",
     "http_date",
+    "reason_phrase",
 ]
 
 
@@ -287,9 +288,8 @@ def error_response(status: int, detail: str, server: bytes) -> bytes:
     The body is the one-line ``detail``: client-safe, never a traceback.
     """
     body = (detail + "\n").encode("utf-8")
-    reason = _REASONS.get(status, "Error")
     return (
-        f"HTTP/1.1 {status} {reason}\r\n".encode("ascii")
+        f"HTTP/1.1 {status} {reason_phrase(status)}\r\n".encode("ascii")
         + http_date()
         + server
         + b"Content-Type: text/plain; charset=utf-8\r\n"
@@ -297,6 +297,11 @@ def error_response(status: int, detail: str, server: bytes) -> bytes:
         + b"Connection: close\r\n\r\n"
         + body
     )
+
+
+def reason_phrase(status: int) -> str:
+    """The standard reason phrase of a status code (RFC 9110 §15), or ``"Error"``."""
+    return _REASONS.get(status, "Error")
 
 
 _REASONS = {status.value: status.phrase for status in HTTPStatus}

@@ -35,6 +35,7 @@ from ..http import (
     chunk_prefix,
     frame_response,
 )
+from ..http.response import reason_phrase
 from .body import EMPTY_BODY, RequestBody
 from .environ import request_environ
 from .errors import ClientGone, InputError
@@ -340,7 +341,7 @@ class Exchange:
             return
         if input_error is not None:
             log.info("%s %s: %s", request.method, request.target, input_error.detail)
-            status = f"{input_error.status} {_reason(input_error.status)}"  # type: ignore[arg-type]
+            status = f"{input_error.status} {reason_phrase(input_error.status)}"  # type: ignore[arg-type]
             body = input_error.detail + "\n"
             self.must_close = True
         elif isinstance(error, LocalProtocolError):
@@ -364,11 +365,3 @@ def _check_bytes(data: Any) -> bytes:
         return bytes(data)
     raise TypeError(f"the application produced {type(data).__name__}, not bytes (PEP 3333)")
 
-
-def _reason(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
