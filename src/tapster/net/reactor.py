@@ -168,7 +168,7 @@ class Reactor:
                 if now >= next_sweep:
                     self._sweep(now)
                     next_sweep = now + _SWEEP_INTERVAL
-                if self._stop_deadline is not None:
+                if self.stopping:
                     if not stopping_seen:
                         stopping_seen = True
                         self._begin_shutdown()

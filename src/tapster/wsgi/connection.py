@@ -120,7 +120,9 @@ class Connection:
     def on_timeout(self) -> None:
         """A deadline passed: answer 408 to a half-sent head, then close."""
         if not self._closed and not self._lingering and self.parser.buffered:
-            self._send_quietly(error_response(408, "request head not received in time", b""))
+            self._send_quietly(
+                error_response(408, "request head not received in time", self.server.server_line)
+            )
         self.close()
 
     def on_shutdown(self) -> None:
