@@ -1,0 +1,116 @@
+"""JSON for the app: ``app.json`` is a provider, replaceable with ``app.json_provider_class``.
+
+The default provider uses the standard library and serialises what Flask's
+does beyond plain JSON: dates and datetimes as HTTP dates (RFC 9110 §5.6.7),
+``Decimal`` and ``UUID`` as strings, dataclasses as objects, and anything
+with ``__html__`` (``markupsafe.Markup``) as its markup.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import decimal
+import json
+import uuid
+from datetime import date, datetime, timezone
+from email.utils import format_datetime
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..app import App
+    from ..response import Response
+
+__all__ = ["DefaultJSONProvider", "JSONProvider"]
+
+
+class JSONProvider:
+    """The JSON operations an app uses; subclass it to use another JSON library.
+
+    Subclasses implement ``dumps`` and ``loads``; ``dump``, ``load`` and
+    ``response`` are built on them.
+    """
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """Serialise ``obj`` to a JSON string."""
+        raise NotImplementedError
+
+    def dump(self, obj: Any, fp: IO[str], **kwargs: Any) -> None:
+        """Serialise ``obj`` into a text file."""
+        fp.write(self.dumps(obj, **kwargs))
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse a JSON document."""
+        raise NotImplementedError
+
+    def load(self, fp: IO[Any], **kwargs: Any) -> Any:
+        """Parse the JSON document in a file."""
+        return self.loads(fp.read(), **kwargs)
+
+    def _prepare_response_obj(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if args and kwargs:
+            raise TypeError("app.json.response() takes either args or kwargs, not both")
+        if not args and not kwargs:
+            return None
+        if len(args) == 1:
+            return args[0]
+        return args or kwargs
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        """A ``application/json`` response of one value, of several (a list), or of keywords."""
+        obj = self._prepare_response_obj(args, kwargs)
+        return self._app.response_class(self.dumps(obj), mimetype="application/json")
+
+
+def _default(obj: Any) -> Any:
+    """What the standard ``json`` module cannot serialise, as Flask serialises it."""
+    if isinstance(obj, date):
+        if not isinstance(obj, datetime):
+            obj = datetime(obj.year, obj.month, obj.day, tzinfo=timezone.utc)
+        elif obj.tzinfo is None:
+            obj = obj.replace(tzinfo=timezone.utc)
+        return format_datetime(obj.astimezone(timezone.utc), usegmt=True)
+    if isinstance(obj, (decimal.Decimal, uuid.UUID)):
+        return str(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.asdict(obj)
+    if hasattr(obj, "__html__"):
+        return str(obj.__html__())
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+class DefaultJSONProvider(JSONProvider):
+    """JSON with the standard library, configured by the attributes below (Flask's)."""
+
+    #: How to serialise what ``json`` cannot (dates, ``Decimal``, ``UUID``, dataclasses).
+    default = staticmethod(_default)
+    #: Escape non-ASCII characters as ``\\uXXXX``.
+    ensure_ascii = True
+    #: Sort the keys of objects, so output is stable (and caches hit).
+    sort_keys = True
+    #: ``None``: indented in debug mode, compact otherwise; ``True``/``False`` force it.
+    compact: bool | None = None
+    #: The media type of ``response()``.
+    mimetype = "application/json"
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """Serialise with this provider's ``default``, ``ensure_ascii`` and ``sort_keys``."""
+        kwargs.setdefault("default", self.default)
+        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
+        kwargs.setdefault("sort_keys", self.sort_keys)
+        return json.dumps(obj, **kwargs)
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse with the standard library (bytes are decoded as UTF-8, -16 or -32)."""
+        return json.loads(s, **kwargs)
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        """A JSON response ending in a newline; indented in debug mode unless ``compact``."""
+        obj = self._prepare_response_obj(args, kwargs)
+        if self.compact is False or (self.compact is None and self._app.debug):
+            body = self.dumps(obj, indent=2)
+        else:
+            body = self.dumps(obj, separators=(",", ":"))
+        return self._app.response_class(f"{body}\n", mimetype=self.mimetype)

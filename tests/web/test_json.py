@@ -1,0 +1,132 @@
+"""JSON: jsonify, the provider and its settings, request bodies."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import decimal
+import uuid
+
+import pytest
+
+from tapster import App, json, jsonify, request
+from tapster.web.json.provider import DefaultJSONProvider
+
+
+@pytest.fixture
+def app() -> App:
+    app = App(__name__)
+    app.testing = True
+    return app
+
+
+def test_jsonify_forms(app):
+    with app.app_context():
+        assert jsonify({"b": 1, "a": 2}).get_data() == b'{"a":2,"b":1}\n'
+        assert jsonify(1, 2).json == [1, 2]
+        assert jsonify(a=1).json == {"a": 1}
+        assert jsonify().json is None
+        assert jsonify([]).mimetype == "application/json"
+        with pytest.raises(TypeError, match="either args or kwargs"):
+            jsonify(1, a=2)
+
+
+def test_jsonify_is_indented_in_debug(app):
+    app.debug = True
+    with app.app_context():
+        assert jsonify(a=1).get_data() == b'{\n  "a": 1\n}\n'
+
+
+def test_provider_settings(app):
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    app.json.compact = True
+    with app.app_context():
+        assert jsonify({"b": "é", "a": 1}).get_data().decode() == '{"b":"é","a":1}\n'
+
+
+def test_values_flask_serialises(app):
+    @dataclasses.dataclass
+    class Point:
+        x: int
+        y: int
+
+    class Html:
+        def __html__(self):
+            return "<b>markup</b>"
+
+    value = {
+        "date": datetime.date(2024, 1, 2),
+        "datetime": datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc),
+        "decimal": decimal.Decimal("1.10"),
+        "uuid": uuid.UUID("12345678-1234-5678-1234-567812345678"),
+        "point": Point(1, 2),
+        "html": Html(),
+    }
+    with app.app_context():
+        data = json.loads(json.dumps(value))
+    assert data == {
+        "date": "Tue, 02 Jan 2024 00:00:00 GMT",
+        "datetime": "Tue, 02 Jan 2024 03:04:05 GMT",
+        "decimal": "1.10",
+        "uuid": "12345678-1234-5678-1234-567812345678",
+        "point": {"x": 1, "y": 2},
+        "html": "<b>markup</b>",
+    }
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        json.dumps(object())
+
+
+def test_custom_provider_class():
+    class Upper(DefaultJSONProvider):
+        def dumps(self, obj, **kwargs):
+            return super().dumps(obj, **kwargs).upper()
+
+    class MyApp(App):
+        json_provider_class = Upper
+
+    app = MyApp(__name__)
+    with app.app_context():
+        assert jsonify(a="x").get_data() == b'{"A":"X"}\n'
+
+
+def test_request_json(app):
+    @app.post("/")
+    def echo():
+        return {"got": request.json, "is_json": request.is_json}
+
+    client = app.test_client()
+    assert client.post("/", json={"a": [1, 2]}).json == {"got": {"a": [1, 2]}, "is_json": True}
+    response = client.post("/", data="{bad", content_type="application/json")
+    assert response.status_code == 400
+    response = client.post("/", data="{}", content_type="text/plain")
+    assert response.status_code == 415
+
+
+def test_get_json_silent_and_force(app):
+    @app.post("/")
+    def echo():
+        return {
+            "silent": request.get_json(silent=True),
+            "force": request.get_json(force=True, silent=True),
+        }
+
+    response = app.test_client().post("/", data='{"a": 1}', content_type="text/plain")
+    assert response.json == {"silent": None, "force": {"a": 1}}
+
+
+def test_request_json_uses_the_app_provider(app):
+    class Marking(DefaultJSONProvider):
+        def loads(self, s, **kwargs):
+            value = super().loads(s, **kwargs)
+            value["marked"] = True
+            return value
+
+    app.json = Marking(app)
+    app.add_url_rule("/", "echo", lambda: request.get_json(), methods=["POST"])
+    assert app.test_client().post("/", json={}).json == {"marked": True}
+
+
+def test_dict_return_uses_provider(app):
+    app.add_url_rule("/", "index", lambda: {"when": datetime.date(2020, 5, 17)})
+    assert app.test_client().get("/").json == {"when": "Sun, 17 May 2020 00:00:00 GMT"}

@@ -1,0 +1,161 @@
+"""Templates: loaders (app, then blueprints), autoescape, context, filters, signals, streaming."""
+
+from __future__ import annotations
+
+import pytest
+
+from tapster import App, flash, g, request, session
+from tapster.blueprints import Blueprint
+from tapster.signals import before_render_template, template_rendered
+from tapster.templating import (
+    render_template,
+    render_template_string,
+    stream_template,
+    stream_template_string,
+)
+
+
+@pytest.fixture
+def app(tmp_path) -> App:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "page.html").write_text("<p>{{ value }}</p>")
+    (tmp_path / "templates" / "page.txt").write_text("{{ value }}")
+    (tmp_path / "templates" / "shared.html").write_text("app version")
+    (tmp_path / "bp_templates").mkdir()
+    (tmp_path / "bp_templates" / "shared.html").write_text("blueprint version")
+    (tmp_path / "bp_templates" / "only_bp.html").write_text("only in {{ request.blueprint }}")
+    app = App(__name__, root_path=str(tmp_path))
+    app.testing = True
+    app.secret_key = "test"
+    return app
+
+
+def test_autoescape_by_extension(app):
+    with app.test_request_context():
+        assert render_template("page.html", value="<b>") == "<p>&lt;b&gt;</p>"
+        assert render_template("page.txt", value="<b>") == "<b>"
+        assert render_template_string("{{ v }}", v="<i>") == "&lt;i&gt;"
+
+
+def test_app_folder_wins_then_blueprints(app, tmp_path):
+    bp = Blueprint("bp", __name__, template_folder=str(tmp_path / "bp_templates"))
+
+    @bp.route("/bp")
+    def view():
+        return render_template("only_bp.html") + " / " + render_template("shared.html")
+
+    app.register_blueprint(bp)
+    assert app.test_client().get("/bp").text == "only in bp / app version"
+
+
+def test_context_has_flask_names(app):
+    @app.route("/")
+    def index():
+        g.user = "ann"
+        session["k"] = "v"
+        flash("hello")
+        return render_template_string(
+            "{{ request.path }} {{ g.user }} {{ session.k }} {{ config.TESTING }} "
+            "{{ url_for('index') }} {{ get_flashed_messages() }}"
+        )
+
+    assert app.test_client().get("/").text == "/ ann v True / ['hello']"
+
+
+def test_context_processors_and_explicit_values_win(app):
+    bp = Blueprint("bp", __name__)
+    app.context_processor(lambda: {"site": "tapster", "value": "processor"})
+    bp.context_processor(lambda: {"section": "blueprint"})
+
+    @bp.route("/")
+    def index():
+        return render_template_string("{{ site }} {{ section }} {{ value }}", value="given")
+
+    app.register_blueprint(bp)
+    assert app.test_client().get("/").text == "tapster blueprint given"
+
+
+def test_filters_tests_and_globals(app):
+    @app.template_filter()
+    def reverse(text):
+        return text[::-1]
+
+    @app.template_test("even")
+    def is_even(n):
+        return n % 2 == 0
+
+    @app.template_global()
+    def double(n):
+        return n * 2
+
+    bp = Blueprint("bp", __name__)
+    bp.add_app_template_filter(str.upper, "up")
+    app.register_blueprint(bp)
+    with app.test_request_context():
+        assert render_template_string(
+            "{{ 'abc'|reverse }} {{ 4 is even }} {{ double(3) }} {{ 'x'|up }}"
+        ) == "cba True 6 X"
+
+
+def test_tojson_uses_app_json(app):
+    with app.test_request_context():
+        assert render_template_string("{{ {'b': '<', 'a': 1}|tojson }}") == (
+            '{"a": 1, "b": "\\u003c"}'
+        )
+
+
+def test_signals(app):
+    seen = []
+
+    def before(sender, template, context):
+        seen.append(("before", context["value"]))
+
+    def rendered(sender, template, context):
+        seen.append(("rendered", template.name))
+
+    before_render_template.connect(before, app)
+    template_rendered.connect(rendered, app)
+    try:
+        with app.test_request_context():
+            render_template("page.html", value=1)
+    finally:
+        before_render_template.disconnect(before, app)
+        template_rendered.disconnect(rendered, app)
+    assert seen == [("before", 1), ("rendered", "page.html")]
+
+
+def test_stream_template_keeps_request_context(app):
+    @app.route("/")
+    def index():
+        return stream_template_string("{% for i in range(3) %}{{ i }}{% endfor %} {{ request.path }}")
+
+    @app.route("/file")
+    def from_file():
+        return stream_template("page.html", value=request.args["v"])
+
+    client = app.test_client()
+    assert client.get("/").text == "012 /"
+    assert client.get("/file?v=x").text == "<p>x</p>"
+
+
+def test_missing_template(app):
+    from jinja2 import TemplateNotFound
+
+    with app.test_request_context(), pytest.raises(TemplateNotFound):
+        render_template("nope.html")
+
+
+def test_auto_reload_follows_debug(app):
+    assert app.jinja_env.auto_reload is False
+    app.debug = True
+    assert app.jinja_env.auto_reload is True
+    app.config["TEMPLATES_AUTO_RELOAD"] = False
+    other = App(__name__)
+    other.config["TEMPLATES_AUTO_RELOAD"] = True
+    assert other.jinja_env.auto_reload is True
+
+
+def test_request_in_template_outside_request(app):
+    with app.app_context():
+        assert render_template_string("{{ g }}").startswith("<tapster.g of")
+        assert request.__class__.__name__ == "LocalProxy"
