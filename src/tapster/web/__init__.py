@@ -21,6 +21,7 @@ from .ctx import (
     has_request_context,
 )
 from .exceptions import abort
+from .files import send_file, send_from_directory
 from .globals import current_app, g, request, session
 from .helpers import (
     flash,
@@ -72,6 +73,8 @@ __all__ = [
     "render_template",
     "render_template_string",
     "request",
+    "send_file",
+    "send_from_directory",
     "session",
     "stream_template",
     "stream_template_string",

@@ -18,6 +18,7 @@ import inspect
 import logging
 import os
 import sys
+import weakref
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from functools import cached_property
@@ -201,6 +202,16 @@ class App(Scaffold):
         self.subdomain_matching = subdomain_matching
         self._got_first_request = False
         self.template_context_processors[None].append(default_template_context)
+        if self.has_static_folder:
+            if bool(static_host) != host_matching:
+                raise ValueError("Invalid static_host/host_matching combination")
+            app_ref = weakref.ref(self)  # the view must not keep the app alive
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                endpoint="static",
+                host=static_host,
+                view_func=lambda **kw: app_ref().send_static_file(**kw),  # type: ignore[union-attr]
+            )
         self._sync_views: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}
 
     # -- set-up --------------------------------------------------------------------
@@ -269,6 +280,15 @@ class App(Scaffold):
         if any(base.startswith(os.path.abspath(p)) for p in site_dirs):
             return os.path.join(sys.prefix, "var", f"{self.name}-instance")
         return os.path.join(base, "instance")
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """Seconds a sent file may be cached: ``SEND_FILE_MAX_AGE_DEFAULT`` (None: revalidate)."""
+        value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
+        if value is None:
+            return None
+        if isinstance(value, timedelta):
+            return int(value.total_seconds())
+        return int(value)
 
     def open_instance_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"

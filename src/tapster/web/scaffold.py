@@ -160,6 +160,16 @@ class Scaffold:
             value = value.rstrip("/")
         self._static_url_path = value
 
+    def send_static_file(self, filename: str) -> Any:
+        """The view of the ``static`` endpoint: a file from ``static_folder``."""
+        if not self.has_static_folder:
+            raise RuntimeError("'static_folder' must be set to serve static_files.")
+        from .files import send_from_directory
+        from .globals import current_app
+
+        max_age = current_app.get_send_file_max_age(filename)
+        return send_from_directory(self.static_folder, filename, max_age=max_age)  # type: ignore[arg-type]
+
     def open_resource(self, resource: str, mode: str = "rb", encoding: str | None = None) -> Any:
         """Open a file relative to ``root_path`` for reading (``"rb"``, ``"r"`` or ``"rt"``)."""
         if mode not in {"r", "rt", "rb"}:
