@@ -417,6 +417,10 @@ class CombinedMultiDict(_ImmutableMultiDictMixin, MultiDict):
             return self.to_dict(flat=False) == other.to_dict(flat=False)
         return NotImplemented
 
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
     __hash__ = _ImmutableMultiDictMixin.__hash__
 
     def items(self, multi: bool = False) -> Iterator[tuple[Any, Any]]:  # type: ignore[override]
