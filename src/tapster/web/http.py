@@ -593,7 +593,6 @@ def unquote_etag(etag: str | None) -> tuple[str | None, bool | None]:
     """``(tag, is_weak)`` from an entity-tag value; ``(None, None)`` for none."""
     if not etag:
         return None, None
-    etag = etag.strip()
     weak = etag.startswith(("W/", "w/"))
     if weak:
         etag = etag[2:]
