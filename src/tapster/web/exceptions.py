@@ -67,10 +67,26 @@ __all__ = [
     "default_exceptions",
 ]
 
-#: Reason phrases by status code (RFC 9110 §15), from the standard library's table.
+#: Reason phrases by status code (RFC 9110 §15), spelled as Flask (Werkzeug) spells them.
 STATUS_PHRASES: dict[int, str] = {status.value: status.phrase for status in HTTPStatus}
-# The standard library spells 418 "I'm a Teapot"; RFC 2324 and Flask say "I'm a teapot".
-STATUS_PHRASES[418] = "I'm a teapot"
+# The standard library's phrases differ from Flask's for these codes, and
+# change between Python versions (3.13 renamed 413, 416 and 422 after RFC
+# 9110). Responses ("414 REQUEST URI TOO LONG") and error pages show them,
+# and ported test suites compare them, so they are pinned here.
+STATUS_PHRASES.update(
+    {
+        203: "Non Authoritative Information",
+        207: "Multi Status",
+        306: "Switch Proxy",
+        413: "Request Entity Too Large",
+        414: "Request URI Too Long",
+        416: "Requested Range Not Satisfiable",
+        418: "I'm a teapot",  # RFC 2324; the standard library says "I'm a Teapot"
+        422: "Unprocessable Entity",
+        449: "Retry With",
+        511: "Network Authentication Failed",
+    }
+)
 
 
 class HTTPException(Exception):
