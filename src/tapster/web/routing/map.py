@@ -32,27 +32,37 @@ _HOST = re.compile(
     re.ASCII | re.IGNORECASE,
 )
 
-# Host names already checked for IDNA, mapped to their ASCII form. Bounded:
-# the Host header is the client's to choose.
-_IDNA_CACHE: dict[str, str] = {}
-_IDNA_CACHE_SIZE = 256
+# Per-request work that depends only on the Host value and the server name,
+# remembered: a site sees a handful of them. Bounded and emptied when full,
+# since the Host header is the client's to choose.
+_CACHE_SIZE = 256
+_HOST_CACHE: dict[tuple[str, str | None], str] = {}
+_SERVER_NAME_CACHE: dict[str, str] = {}
 
 
-def _idna(name: str) -> str:
-    """``name`` as IDNA ASCII; ``UnicodeError`` for an empty or too long label."""
-    ascii_name = _IDNA_CACHE.get(name)
-    if ascii_name is None:
-        ascii_name = name.encode("idna").decode("ascii")
-        if len(_IDNA_CACHE) >= _IDNA_CACHE_SIZE:
-            _IDNA_CACHE.clear()
-        _IDNA_CACHE[name] = ascii_name
-    return ascii_name
+def _remember(cache: dict[Any, str], key: Any, value: str) -> str:
+    if len(cache) >= _CACHE_SIZE:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
-def environ_host(environ: Mapping[str, Any]) -> str:
-    """The request's ``host[:port]``: ``Host``, else ``SERVER_NAME:SERVER_PORT``; '' if invalid.
+def _server_name(server_name: str) -> str:
+    """``host[:port]`` lower-cased, the host IDNA-encoded; ``UnicodeError`` if it cannot be."""
+    known = _SERVER_NAME_CACHE.get(server_name)
+    if known is not None:
+        return known
+    # The port is not part of the name IDNA encodes.
+    name, colon, port = server_name.lower().partition(":")
+    name = name.encode("idna").decode("ascii")
+    return _remember(_SERVER_NAME_CACHE, server_name, f"{name}{colon}{port}")
 
-    The port is left out when it is the scheme's default.
+
+def _request_host(environ: Mapping[str, Any], scheme: str) -> str:
+    """The request's ``host[:port]``, lower-cased: ``Host``, else ``SERVER_NAME:SERVER_PORT``.
+
+    The port is left out when it is the scheme's default; an invalid value
+    gives ``''`` (no host).
     """
     host = environ.get("HTTP_HOST")
     if host is None:
@@ -66,15 +76,18 @@ def environ_host(environ: Mapping[str, Any]) -> str:
         if ":" in name and not name.startswith("["):
             name = f"[{name}]"
         host = f"{name}:{port}"
-    scheme = environ.get("wsgi.url_scheme")
+    known = _HOST_CACHE.get((host, scheme))
+    if known is not None:
+        return known
+    checked = host
     if scheme in ("http", "ws"):
-        host = host.removesuffix(":80")
+        checked = checked.removesuffix(":80")
     elif scheme in ("https", "wss"):
-        host = host.removesuffix(":443")
-    match = _HOST.fullmatch(host)
+        checked = checked.removesuffix(":443")
+    match = _HOST.fullmatch(checked)
     if match is None or (match.group(1) and int(match.group(1)) > 65535):
-        return ""
-    return host
+        checked = ""
+    return _remember(_HOST_CACHE, (host, scheme), checked.lower())
 
 
 def _wsgi_text(environ: Mapping[str, Any], key: str) -> str | None:
@@ -164,6 +177,12 @@ class Map:
             self._matcher.update()
             for rules in self._rules_by_endpoint.values():
                 rules.sort(key=lambda rule: rule.build_compare_key())
+                # The rules a match of each rule may redirect to for its defaults
+                # (see MapAdapter.get_default_redirect), found once here.
+                for index, rule in enumerate(rules):
+                    rule._default_providers = tuple(
+                        other for other in rules[:index] if other.provides_defaults_for(rule)
+                    )
             self._remap = False
 
     @property
@@ -200,7 +219,6 @@ class Map:
         ``path_info`` to ``/``; ``match()`` and ``build()`` use these unless
         told otherwise.
         """
-        server_name = server_name.lower()
         if self.host_matching:
             if subdomain is not None:
                 raise RuntimeError("host matching enabled and a subdomain was provided")
@@ -210,15 +228,13 @@ class Map:
             script_name = "/"
         if path_info is None:
             path_info = "/"
-        # The port is not part of the name IDNA encodes.
-        name, colon, port = server_name.partition(":")
         try:
-            name = _idna(name)
+            server_name = _server_name(server_name)
         except UnicodeError as error:
-            raise BadRequest(f"The host name {name!r} is not valid.") from error
+            raise BadRequest(f"The host name {server_name!r} is not valid.") from error
         return MapAdapter(
             self,
-            f"{name}{colon}{port}",
+            server_name,
             script_name,
             subdomain,
             url_scheme,
@@ -242,8 +258,8 @@ class Map:
         which matches nothing.
         """
         env = getattr(environ, "environ", environ)
-        wsgi_server_name = environ_host(env).lower()
         scheme = env["wsgi.url_scheme"]
+        wsgi_server_name = _request_host(env, scheme)
         if env.get("HTTP_UPGRADE", "").lower() == "websocket" and any(
             token.strip(" \t") == "upgrade"
             for token in env.get("HTTP_CONNECTION", "").lower().split(",")
@@ -365,7 +381,7 @@ class MapAdapter:
                     f"{domain_part}|{path_part}", rule.endpoint, values, method, query_args
                 )
             )
-        if url_map.redirect_defaults:
+        if url_map.redirect_defaults and rule._default_providers:
             redirect_url = self.get_default_redirect(rule, method, values, query_args)
             if redirect_url is not None:
                 raise RequestRedirect(redirect_url)
@@ -451,10 +467,8 @@ class MapAdapter:
         ``page=1``: only rules sorted before the matched one for building
         count, as those are the ones ``build`` would choose.
         """
-        for candidate in self.map._rules_by_endpoint[rule.endpoint]:
-            if candidate is rule:
-                break
-            if candidate.provides_defaults_for(rule) and candidate.suitable_for(values, method):
+        for candidate in rule._default_providers:
+            if candidate.suitable_for(values, method):
                 values.update(candidate.defaults)  # type: ignore[arg-type]
                 built = candidate.build(values)
                 if built is None:

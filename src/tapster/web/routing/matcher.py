@@ -69,25 +69,15 @@ class _SlashRequired(Exception):
     """The path matches a branch rule once a slash is added."""
 
 
-class _Search:
-    """One search's inputs and what it learns on the way (the methods for a 405)."""
-
-    __slots__ = ("have_match_for", "method", "websocket", "websocket_mismatch")
-
-    def __init__(self, method: str, websocket: bool) -> None:
-        self.method = method
-        self.websocket = websocket
-        self.have_match_for: set[str] = set()
-        self.websocket_mismatch = False
-
-
 def convert(rule: Rule, values: tuple[str, ...]) -> dict[str, Any] | None:
     """The view arguments from the matched texts, or None when a converter refuses one."""
     result: dict[str, Any] = {}
     if values:
+        index = 0  # not zip(): its strict= keyword costs as much as the conversion
         try:
-            for (name, converter), text in zip(rule._converter_items, values, strict=False):
-                result[name] = converter.to_python(text)
+            for name, converter in rule._converter_items:
+                result[name] = converter.to_python(values[index])
+                index += 1
         except ValidationError:
             return None
     if rule.defaults:
@@ -154,22 +144,30 @@ class StateMachineMatcher:
                         rule.websocket == websocket
                     ):
                         return rule, dict(rule.defaults) if rule.defaults else {}
-        search = _Search(method, websocket)
+        # What rules matched the path but not the method (their methods) or the
+        # kind of request (None): the 405's valid methods, or a WebSocket mismatch.
+        misses: list[set[str] | None] = []
         try:
-            found = self._find(self._root, [domain, *path.split("/")], 0, (), search)
+            parts = [domain, *path.split("/")]
+            found = self._find(self._root, parts, 0, (), method, websocket, misses)
         except _SlashRequired:
             raise RequestPath(f"{path}/") from None
         if found is None and self.merge_slashes and "//" in path:
             path = _SLASHES.sub("/", path)
             try:
-                found = self._find(self._root, [domain, *path.split("/")], 0, (), search)
+                parts = [domain, *path.split("/")]
+                found = self._find(self._root, parts, 0, (), method, websocket, misses)
             except _SlashRequired:
                 raise RequestPath(f"{path}/") from None
             if found is not None and found[0].merge_slashes is not False:
                 raise RequestPath(path)
             found = None
         if found is None:
-            raise NoMatch(search.have_match_for, search.websocket_mismatch)
+            have_match_for: set[str] = set()
+            for methods in misses:
+                if methods is not None:
+                    have_match_for.update(methods)
+            raise NoMatch(have_match_for, None in misses)
         return found
 
     def _find(
@@ -178,40 +176,36 @@ class StateMachineMatcher:
         parts: list[str],
         index: int,
         values: tuple[str, ...],
-        search: _Search,
+        method: str,
+        websocket: bool,
+        misses: list[set[str] | None],
     ) -> tuple[Rule, dict[str, Any]] | None:
         """Depth-first search from ``state`` for ``parts[index:]``."""
-        if index == len(parts):
-            for rule in state.rules:
-                found = self._accept(rule, values, search)
-                if found is not None:
-                    return rule, found
-            # The path would match a branch rule with one more slash.
-            branch = state.static.get("")
-            if branch is not None:
-                for rule in branch.rules:
-                    if rule.websocket == search.websocket and (
-                        rule.methods is None or search.method in rule.methods
-                    ):
-                        found = convert(rule, values)
-                        if found is None:
-                            continue
-                        if rule.strict_slashes:
-                            raise _SlashRequired
-                        return rule, found
-            return None
+        end = len(parts)
+        # Walk static text in a loop while a state offers nothing to fall back
+        # on (no dynamic transition, no rule for a trailing slash): most states
+        # of most maps, so the search recurses only where it may backtrack.
+        while index < end:
+            part = parts[index]
+            if state.dynamic or (state.rules and index == end - 1 and part == ""):
+                break
+            state = state.static.get(part)  # type: ignore[assignment]
+            if state is None:
+                return None
+            index += 1
+        if index == end:
+            return self._found_at_end(state, values, method, websocket, misses)
 
-        part = parts[index]
         target = state.static.get(part)
         if target is not None:
-            result = self._find(target, parts, index + 1, values, search)
+            result = self._find(target, parts, index + 1, values, method, websocket, misses)
             if result is not None:
                 return result
 
         for transition, target in state.dynamic:
             if transition.final:  # it takes the rest of the path
                 match = transition.fullmatch("/".join(parts[index:]))
-                rest, rest_index = parts, len(parts)
+                rest, rest_index = parts, end
             else:
                 match = transition.fullmatch(part)
                 rest, rest_index = parts, index + 1
@@ -224,33 +218,64 @@ class StateMachineMatcher:
                 found_values = (*values, match.group(names[0]))
             else:
                 found_values = values + match.group(*names)
-            result = self._find(target, rest, rest_index, found_values, search)
+            result = self._find(target, rest, rest_index, found_values, method, websocket, misses)
             if result is not None:
                 return result
 
         # A leaf rule without strict slashes also matches with a trailing slash.
-        if index == len(parts) - 1 and part == "":
+        if index == end - 1 and part == "":
             for rule in state.rules:
                 if rule.strict_slashes:
                     continue
-                found = self._accept(rule, values, search)
+                found = _accept(rule, values, method, websocket, misses)
                 if found is not None:
                     return rule, found
         return None
 
     @staticmethod
-    def _accept(rule: Rule, values: tuple[str, ...], search: _Search) -> dict[str, Any] | None:
-        """The view arguments if ``rule`` takes this request; else note why not and None."""
-        found = convert(rule, values)
-        if found is None:  # a converter refused: the rule does not match this path at all
-            return None
-        if rule.methods is not None and search.method not in rule.methods:
-            search.have_match_for.update(rule.methods)
-            return None
-        if rule.websocket != search.websocket:
-            search.websocket_mismatch = True
-            return None
-        return found
+    def _found_at_end(
+        state: _State,
+        values: tuple[str, ...],
+        method: str,
+        websocket: bool,
+        misses: list[set[str] | None],
+    ) -> tuple[Rule, dict[str, Any]] | None:
+        """The rule for a path that ends at ``state``, or the slash redirect to a branch rule."""
+        for rule in state.rules:
+            found = _accept(rule, values, method, websocket, misses)
+            if found is not None:
+                return rule, found
+        # The path would match a branch rule with one more slash.
+        branch = state.static.get("")
+        if branch is not None:
+            for rule in branch.rules:
+                if rule.websocket == websocket and (rule.methods is None or method in rule.methods):
+                    found = convert(rule, values)
+                    if found is None:
+                        continue
+                    if rule.strict_slashes:
+                        raise _SlashRequired
+                    return rule, found
+        return None
+
+def _accept(
+    rule: Rule,
+    values: tuple[str, ...],
+    method: str,
+    websocket: bool,
+    misses: list[set[str] | None],
+) -> dict[str, Any] | None:
+    """The view arguments if ``rule`` takes this request; else note why not and None."""
+    found = convert(rule, values)
+    if found is None:  # a converter refused: the rule does not match this path at all
+        return None
+    if rule.methods is not None and method not in rule.methods:
+        misses.append(rule.methods)
+        return None
+    if rule.websocket != websocket:
+        misses.append(None)
+        return None
+    return found
 
 
 def _sort_dynamic(state: _State) -> None:

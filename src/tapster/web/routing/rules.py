@@ -376,6 +376,9 @@ class Rule(RuleFactory):
         self._converters: dict[str, BaseConverter] = {}
         self._parts: list[RulePart] = []
         self._trace: tuple[tuple[bool, str], ...] = ()
+        # Rules of the same endpoint that spell this one's values by their
+        # defaults, in build order; set by Map.update().
+        self._default_providers: tuple[Rule, ...] = ()
 
     # --- copies -------------------------------------------------------------------------------
 
