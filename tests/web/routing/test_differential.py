@@ -23,10 +23,12 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 import werkzeug.exceptions as wz_exceptions
 import werkzeug.routing as wz
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from werkzeug.datastructures import MultiDict
 
 import tapster.exceptions as tp_exceptions
 import tapster.routing as tp
@@ -136,9 +138,23 @@ def rule_specs(
     if draw(st.integers(0, 4)) == 0:
         key = draw(st.sampled_from(["page", *names[:1]]))
         kwargs["defaults"] = {key: draw(st.sampled_from([1, "a", "x"]))}
-    if draw(st.integers(0, 12)) == 0:
+    extra = draw(st.integers(0, 30))
+    if extra == 0:
         kwargs["build_only"] = True
+    elif extra == 1 and endpoint != f"e{index}":
+        kwargs["alias"] = True
+    elif extra == 2:
+        kwargs["redirect_to"] = f"new/<{names[0]}>" if names else "/elsewhere"
+    elif extra == 3:
+        kwargs["redirect_to"] = redirect_somewhere
+    elif extra == 4:
+        kwargs["websocket"] = True
     return RuleSpec(path, endpoint, names, kwargs, kinds)
+
+
+def redirect_somewhere(adapter: Any, **values: Any) -> str:
+    """A callable redirect_to: the same text for both libraries."""
+    return "/to/" + "/".join(f"{key}={values[key]}" for key in sorted(values))
 
 
 @st.composite
@@ -157,6 +173,8 @@ def map_options(draw: st.DrawFn) -> dict[str, Any]:
         options["merge_slashes"] = False
     if draw(st.integers(0, 4)) == 0:
         options["redirect_defaults"] = False
+    if draw(st.integers(0, 4)) == 0:
+        options["sort_parameters"] = True
     return options
 
 
@@ -221,10 +239,12 @@ def requests(draw: st.DrawFn, specs: list[RuleSpec]) -> tuple[str, str]:
     return path, draw(st.sampled_from(METHODS))
 
 
-def outcome(adapter: Any, path: str, method: str) -> tuple[Any, ...]:
+def outcome(
+    adapter: Any, path: str | None, method: str | None, websocket: bool | None = None
+) -> tuple[Any, ...]:
     """What match() did, comparable across the two libraries."""
     try:
-        endpoint, args = adapter.match(path, method)
+        endpoint, args = adapter.match(path, method, websocket=websocket)
     except (wz.RequestRedirect, tp.RequestRedirect) as redirect:
         return ("redirect", redirect.new_url)
     except (wz_exceptions.MethodNotAllowed, tp_exceptions.MethodNotAllowed) as error:
@@ -248,10 +268,12 @@ def build_outcome(adapter: Any, endpoint: str, values: Any, **kwargs: Any) -> tu
 def make_maps(
     specs: list[RuleSpec], options: dict[str, Any]
 ) -> tuple[wz.Map, tp.Map] | None:
-    """The same map in both libraries, or None when Werkzeug refuses the rules too."""
+    """The same map in both libraries, or None when both refuse the rules."""
     try:
         theirs = wz.Map([spec.make(wz) for spec in specs], **options)
     except (ValueError, LookupError):
+        with pytest.raises((ValueError, LookupError)):
+            tp.Map([spec.make(tp) for spec in specs], **options)
         return None
     ours = tp.Map([spec.make(tp) for spec in specs], **options)
     return theirs, ours
@@ -269,8 +291,9 @@ def test_match_agrees_with_werkzeug(data, specs, options, binding):
     theirs, ours = bind_both(maps, binding)
     for _ in range(6):
         path, method = data.draw(requests(specs))
-        expected = outcome(theirs, path, method)
-        assert outcome(ours, path, method) == expected, (path, method, specs)
+        websocket = data.draw(st.sampled_from([None, None, None, True, False]))
+        expected = outcome(theirs, path, method, websocket)
+        assert outcome(ours, path, method, websocket) == expected, (path, method, specs)
 
 
 @COMMON
@@ -283,13 +306,19 @@ def test_build_agrees_with_werkzeug(data, specs, options, binding):
     for _ in range(6):
         endpoint = data.draw(st.sampled_from(endpoints))
         names = sorted({n for spec in specs for n in spec.names} | {"page", "extra", "q"})
-        values = data.draw(
+        values: Any = data.draw(
             st.dictionaries(
                 st.sampled_from(names),
                 st.sampled_from([None, 1, 12, 0.5, "a", "a b/é", "x", UUID_TEXT, ["1", "2"]]),
                 max_size=4,
             )
         )
+        if data.draw(st.integers(0, 3)) == 0:
+            # A MultiDict, as request.args is: one value or several per key.
+            values = MultiDict(
+                [(key, item) for key, value in values.items()
+                 for item in (value if isinstance(value, list) else [value])]
+            )
         kwargs = {
             "method": data.draw(st.sampled_from([None, "GET", "POST", "PUT"])),
             "force_external": data.draw(st.booleans()),
@@ -359,3 +388,40 @@ def test_environ_binding_agrees_with_werkzeug(data, specs, binding):
                  "default_method", "query_args"):
         assert getattr(ours, name) == getattr(theirs, name), name
     assert outcome(ours, None, None) == outcome(theirs, None, None)
+
+
+HOSTS = ["example.com", "api.example.com", "<sub>.example.com", "<sub>.<tld>", "localhost:8080"]
+
+
+@COMMON
+@given(st.data(), rule_sets(), map_options())
+def test_host_matching_agrees_with_werkzeug(data, specs, options):
+    """With host_matching, rules match on the whole host (``host=``) instead of a subdomain."""
+    for spec in specs:
+        spec.kwargs.pop("subdomain", None)
+        if "sub" in spec.names:
+            spec.names.remove("sub")
+            if spec.kwargs.get("redirect_to") == "new/<sub>":
+                spec.kwargs["redirect_to"] = "/elsewhere"
+        if data.draw(st.integers(0, 4)) > 0:
+            host = data.draw(st.sampled_from(HOSTS))
+            spec.kwargs["host"] = host
+            spec.names += [n for n in ("sub", "tld") if f"<{n}>" in host]
+    maps = make_maps(specs, {**options, "host_matching": True})
+    assume(maps is not None)
+    server_name = data.draw(
+        st.sampled_from(["example.com", "api.example.com", "x.example.com", "localhost:8080"])
+    )
+    script_name = data.draw(st.sampled_from([None, "/app"]))
+    theirs = maps[0].bind(server_name, script_name)
+    ours = maps[1].bind(server_name, script_name)
+    for _ in range(4):
+        path, method = data.draw(requests(specs))
+        assert outcome(ours, path, method) == outcome(theirs, path, method), (path, specs)
+    for spec in specs:
+        values = {name: "ab" for name in spec.names}
+        external = data.draw(st.booleans())
+        expected = build_outcome(theirs, spec.endpoint, values, force_external=external)
+        got = build_outcome(ours, spec.endpoint, values, force_external=external)
+        if expected[0] != "converter error":
+            assert got == expected, (spec, values)
