@@ -262,7 +262,7 @@ class EnvironBuilder:
         self.script_root = base.path.rstrip("/")
         #: The path below the script root (PATH_INFO, as a URL path).
         self.path = target.path
-        self.method = method.upper()
+        self.method = method
 
         if query_string is None:
             self.query_string = target.query
