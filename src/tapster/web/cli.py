@@ -643,11 +643,12 @@ def routes_command(sort: str, all_methods: bool) -> None:
     if sort in sorts:  # "match" keeps the map's order (and so does "domain" without domains)
         rows.sort(key=itemgetter(sorts.index(sort)))
     widths = [max(len(row[i]) for row in (headers, *rows)) for i in range(len(headers))]
+    # Every line padded to the full width, as `flask routes` prints it.
     template = "  ".join(f"{{{i}:<{width}}}" for i, width in enumerate(widths))
-    click.echo(template.format(*headers).rstrip())
-    click.echo(template.format(*("-" * width for width in widths)).rstrip())
+    click.echo(template.format(*headers))
+    click.echo(template.format(*("-" * width for width in widths)))
     for row in rows:
-        click.echo(template.format(*row).rstrip())
+        click.echo(template.format(*row))
 
 
 routes_command.params[:0] = [_app_option]
