@@ -11,6 +11,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -752,6 +753,26 @@ def test_subdomain_redirects_only_when_allowed():
     response = client.get("http://example.com/to/302?location=http://api.example.com/x",
                           follow_redirects=True)
     assert answer(response)["HTTP_HOST"] == "api.example.com"
+
+
+def test_a_redirect_status_without_location_is_final():
+    def app(environ, start_response):
+        start_response("302 Found", [])
+        return [b"nowhere"]
+
+    response = Client(app).get("/", follow_redirects=True)
+    assert (response.status_code, response.data, response.history) == (302, b"nowhere", ())
+
+
+def test_set_cookie_expiry_arguments():
+    client = Client(cookie_app)
+    client.set_cookie("past", "1", expires=0)
+    client.set_cookie("naive", "2", expires=datetime(2099, 1, 1))
+    client.set_cookie("aware", "3", expires=datetime(2099, 1, 1, tzinfo=timezone.utc))
+    client.set_cookie("aged", "4", max_age=3600)
+    assert client.get_cookie("past") is None
+    assert client.get_cookie("naive").expiry == client.get_cookie("aware").expiry
+    assert client.get("/").text == "naive=2; aware=3; aged=4"
 
 
 def test_redirect_loops_are_detected(redirects):

@@ -687,6 +687,8 @@ class Client:
         now = time.time()
         if isinstance(expires, (int, float)):
             expires = datetime.fromtimestamp(expires, timezone.utc)
+        elif isinstance(expires, datetime) and expires.tzinfo is None:
+            expires = expires.replace(tzinfo=timezone.utc)  # naive times are UTC, as in cookies
         if max_age is not None:
             expiry: float | None = now + max_age if max_age > 0 else 0.0
         elif expires is not None:
@@ -768,7 +770,10 @@ class Client:
         history: list[TestResponse] = []
         seen: set[tuple[str, int]] = set()
         while follow_redirects and response.status_code in REDIRECT_STATUSES:
-            location = urljoin(_current_url(environ), response.headers["Location"])
+            given = response.headers.get("Location")
+            if given is None:
+                break  # a 3xx without a Location is the final answer, as for a browser
+            location = urljoin(_current_url(environ), given)
             if (location, response.status_code) in seen:
                 raise ClientRedirectError(
                     f"Loop detected: A {response.status_code} redirect to {location} was "
