@@ -372,6 +372,15 @@ def test_response_fields(client):
     assert response.history == ()
 
 
+def test_headers_are_the_apps_own():
+    def bare(environ, start_response):
+        start_response("204 No Content", [("X-Only", "this")])
+        return []
+
+    response = Client(bare).get("/")
+    assert list(response.headers) == [("X-Only", "this")]
+
+
 def test_methods_and_open(client):
     for method in ("get", "post", "put", "patch", "delete", "options", "trace"):
         assert answer(getattr(client, method)("/"))["REQUEST_METHOD"] == method.upper()

@@ -591,6 +591,9 @@ class TestResponse(Response):
 
     __test__ = False  # not a pytest test class, despite the name
 
+    #: Headers show what the app sent: no Content-Type is added when it sent none.
+    default_mimetype = None
+
     def __init__(
         self,
         response: Iterable[bytes],
