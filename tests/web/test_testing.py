@@ -11,7 +11,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -778,7 +778,7 @@ def test_set_cookie_expiry_arguments():
     client.set_cookie("past", "1", expires=0)
     client.set_cookie("naive", "2", expires=datetime(2099, 1, 1))
     client.set_cookie("aware", "3", expires=datetime(2099, 1, 1, tzinfo=timezone.utc))
-    client.set_cookie("aged", "4", max_age=3600)
+    client.set_cookie("aged", "4", max_age=timedelta(hours=1))
     assert client.get_cookie("past") is None
     assert client.get_cookie("naive").expiry == client.get_cookie("aware").expiry
     assert client.get("/").text == "naive=2; aware=3; aged=4"

@@ -27,7 +27,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, unquote_to_bytes, urlencode, urljoin, urlsplit
@@ -675,7 +675,7 @@ class Client:
         domain: str = "localhost",
         origin_only: bool = True,
         path: str = "/",
-        max_age: int | None = None,
+        max_age: int | timedelta | None = None,
         expires: Any = None,
         secure: bool = False,
         httponly: bool = False,
@@ -684,10 +684,13 @@ class Client:
         """Put a cookie in the jar as if ``domain`` had set it.
 
         ``origin_only`` sends it to ``domain`` alone, not to its subdomains.
-        ``expires`` is a datetime or seconds since the epoch; a cookie that
-        is already expired (``max_age=0``) deletes the stored one instead.
+        ``max_age`` is seconds or a timedelta, ``expires`` a datetime or
+        seconds since the epoch; a cookie that is already expired
+        (``max_age=0``) deletes the stored one instead.
         """
         now = time.time()
+        if isinstance(max_age, timedelta):
+            max_age = int(max_age.total_seconds())
         if isinstance(expires, (int, float)):
             expires = datetime.fromtimestamp(expires, timezone.utc)
         elif isinstance(expires, datetime) and expires.tzinfo is None:
