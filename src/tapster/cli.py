@@ -1,14 +1,16 @@
 """The ``tapster`` command: ``tapster serve MODULE:APP`` serves any WSGI application.
 
-Flags are generated from ``tapster.Settings``, so the command line, its
-``--help`` and ``tapster.serve()`` cannot disagree. The server needs only
-the standard library, so this uses ``argparse``.
+``serve``'s flags are generated from ``tapster.Settings`` with ``argparse``,
+so the command line, its ``--help`` and ``tapster.serve()`` cannot disagree.
+The ``tapster`` command around it is the framework's click group
+(``tapster.web.cli.TapsterGroup``): ``tapster run``, ``routes``, ``shell``
+and a tapster app's own commands; ``serve`` hands its arguments, untouched,
+to the ``argparse`` parser, which stays the one source of its flags.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import dataclasses
 import importlib
 import os
@@ -16,11 +18,13 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import __version__
+import click
+
 from .net import BindError
 from .settings import Settings, SettingsError
+from .web.cli import TapsterGroup, parse_app_expression
 
-__all__ = ["AppLoadError", "load_app", "main"]
+__all__ = ["AppLoadError", "cli", "load_app", "main", "serve_main"]
 
 _GROUP_TITLES = {
     "binding": "where to listen",
@@ -88,25 +92,15 @@ def load_app(target: str) -> Callable[..., Any]:
 
 def _evaluate(module: Any, module_name: str, expression: str) -> Any:
     try:
-        node = ast.parse(expression.strip(), mode="eval").body
-    except SyntaxError:
-        raise AppLoadError(f"cannot parse {expression!r} as a name or a call") from None
-    if isinstance(node, ast.Name):
-        name, call = node.id, None
-    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        name, call = node.func.id, node
-    else:
-        raise AppLoadError(f"{expression!r} must be a name or a call such as create_app()")
+        name, call = parse_app_expression(expression)
+    except ValueError as error:
+        raise AppLoadError(str(error)) from None
     if not hasattr(module, name):
         raise AppLoadError(f"module {module_name!r} has no attribute {name!r}")
     value = getattr(module, name)
     if call is None:
         return value
-    try:
-        args = [ast.literal_eval(arg) for arg in call.args]
-        kwargs = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords if kw.arg}
-    except ValueError:
-        raise AppLoadError(f"the arguments of {expression!r} must be literals") from None
+    args, kwargs = call
     try:
         return value(*args, **kwargs)
     except Exception as error:
@@ -120,16 +114,9 @@ def _flag(field: dataclasses.Field[Any]) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser, with ``serve``'s flags made from the settings fields."""
-    parser = argparse.ArgumentParser(
-        prog="tapster",
-        description="tapster: a production-grade HTTP/1.1 WSGI server in pure Python.",
-    )
-    parser.add_argument("--version", action="version", version=f"tapster {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    serve = commands.add_parser(
-        "serve",
-        help="serve a WSGI application",
+    """``tapster serve``'s argument parser, with its flags made from the settings fields."""
+    serve = argparse.ArgumentParser(
+        prog="tapster serve",
         description="Serve the WSGI application MODULE:APP (any framework: tapster, Flask, "
         "Django, ...) until SIGTERM or SIGINT.",
     )
@@ -160,17 +147,15 @@ def build_parser() -> argparse.ArgumentParser:
             kwargs["help"] += f" (default: {default})"
         kwargs["help"] = kwargs["help"].replace("%", "%%")  # argparse formats help with %
         groups[group_name].add_argument(_flag(field), **kwargs)
-    return parser
+    return serve
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
-    parser = build_parser()
-    arguments = vars(parser.parse_args(argv))
-    command = arguments.pop("command")
-    if command is None:
-        parser.print_help()
-        return 2
+def serve_main(argv: Sequence[str]) -> int:
+    """``tapster serve ARGV``: serve until stopped; the exit status.
+
+    Invalid flags exit at once with status 2 (``argparse``'s usage error).
+    """
+    arguments = vars(build_parser().parse_args(argv))
     target = arguments.pop("app")
     from .wsgi.server import Server, configure_access_log, configure_logging
 
@@ -184,4 +169,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tapster: error: {error}", file=sys.stderr)
         return 1
     server.run()
+    return 0
+
+
+#: The ``tapster`` command.
+cli = TapsterGroup(
+    name="tapster",
+    help="""tapster: a production-grade HTTP/1.1 WSGI server in pure Python, and the
+    command line of tapster apps.
+
+    'tapster serve MODULE:APP' serves any WSGI application. The other commands
+    work on a tapster app, found with '--app', the TAPSTER_APP variable, or a
+    'wsgi.py' or 'app.py' file in the current folder; the app's own commands
+    ('@app.cli.command()') are listed here too.
+    """,
+)
+
+
+@cli.command(
+    "serve",
+    with_appcontext=False,
+    add_help_option=False,
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                      "help_option_names": []},
+    short_help="Serve any WSGI application (MODULE:APP), with every server setting.",
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def serve_command(ctx: click.Context, args: tuple[str, ...]) -> None:
+    """Serve the WSGI application MODULE:APP; 'tapster serve --help' lists the settings."""
+    ctx.exit(serve_main(list(args)))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``tapster`` command line; return the exit status."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="tapster")
+    except SystemExit as exit:
+        if exit.code is None or isinstance(exit.code, int):
+            return exit.code or 0
+        print(exit.code, file=sys.stderr)
+        return 1
     return 0
