@@ -192,12 +192,12 @@ def test_first_registered_wins_among_equals(app, client):
     def second(other):
         return "second"
 
-    @app.route("/static")
-    def static():
-        return "static"
+    @app.route("/fixed")
+    def fixed():
+        return "fixed"
 
     assert client.get("/x").text == "first"
-    assert client.get("/static").text == "static"  # static beats dynamic
+    assert client.get("/fixed").text == "fixed"  # static beats dynamic
 
 
 def test_endpoint_registered_without_view_then_bound(app, client):
