@@ -657,17 +657,26 @@ class App(Scaffold):
             rv = self.handle_user_exception(error)
         return self.finalize_request(rv)
 
+    def _scopes(self, req: Request) -> list[str]:
+        """The blueprints of the request, innermost first (none when the app has none)."""
+        return req.blueprints if self.blueprints else []
+
     def preprocess_request(self) -> Any:
         """Run the URL value preprocessors and ``before_request`` hooks; a value ends it."""
-        names = (None, *reversed(request.blueprints))
+        req = _cv_request.get().request
+        names = (None, *reversed(self._scopes(req)))
         for name in names:
-            for function in self.url_value_preprocessors.get(name, ()):
-                function(request.endpoint, request.view_args)
+            functions = self.url_value_preprocessors.get(name)
+            if functions:
+                for function in functions:
+                    function(req.endpoint, req.view_args)
         for name in names:
-            for function in self.before_request_funcs.get(name, ()):
-                rv = self.ensure_sync(function)()
-                if rv is not None:
-                    return rv
+            functions = self.before_request_funcs.get(name)
+            if functions:
+                for function in functions:
+                    rv = self.ensure_sync(function)()
+                    if rv is not None:
+                        return rv
         return None
 
     def dispatch_request(self) -> Any:
@@ -786,18 +795,32 @@ class App(Scaffold):
         context = _cv_request.get()
         for function in context._after_request_functions:
             response = self.ensure_sync(function)(response)
-        for name in chain(request.blueprints, (None,)):
+        for name in (*self._scopes(context.request), None):
             functions = self.after_request_funcs.get(name)
             if functions:
                 for function in reversed(functions):
                     response = self.ensure_sync(function)(response)
-        if not self.session_interface.is_null_session(context.session):
-            self.session_interface.save_session(self, context.session, response)
+        if not context.session_opened and self._session_may_refresh(context.request):
+            context.session  # noqa: B018 - open it, so a permanent one is refreshed
+        if context.session_opened:
+            session = context.session
+            if not self.session_interface.is_null_session(session):
+                self.session_interface.save_session(self, session, response)
         return response
+
+    def _session_may_refresh(self, req: Request) -> bool:
+        """Whether an unopened session must be opened anyway: a permanent session's cookie
+        is sent again on every request when ``SESSION_REFRESH_EACH_REQUEST`` is on."""
+        config = self.config
+        return bool(
+            config["SESSION_REFRESH_EACH_REQUEST"]
+            and self.secret_key
+            and config["SESSION_COOKIE_NAME"] in req.cookies
+        )
 
     def do_teardown_request(self, exc: BaseException | None = None) -> None:
         """Run the ``teardown_request`` functions, innermost blueprint first, then the app's."""
-        for name in chain(request.blueprints, (None,)):
+        for name in (*self._scopes(_cv_request.get().request), None):
             functions = self.teardown_request_funcs.get(name)
             if functions:
                 for function in reversed(functions):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import sys
+from functools import cached_property
 from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -81,9 +82,17 @@ class AppContext:
 
     def __init__(self, app: App) -> None:
         self.app = app
-        self.url_adapter: MapAdapter | None = app.create_url_adapter(None)
         self.g: _AppCtxGlobals = app.app_ctx_globals_class()
         self._tokens: list[contextvars.Token[AppContext]] = []
+
+    @cached_property
+    def url_adapter(self) -> MapAdapter | None:
+        """The URL map bound to ``SERVER_NAME`` for ``url_for`` outside requests (or None).
+
+        Made on first use: a request builds URLs with its own adapter, so most
+        app contexts never need this one.
+        """
+        return self.app.create_url_adapter(None)
 
     def push(self) -> None:
         """Make this the current application context."""
@@ -147,7 +156,7 @@ class RequestContext:
             self.url_adapter = app.create_url_adapter(request)
         except HTTPException as error:
             request.routing_exception = error
-        self.session = session
+        self._session = session
         #: The flashed messages read in this request (``get_flashed_messages``).
         self.flashes: list[tuple[str, str]] | None = None
         self._after_request_functions: list[Callable[[Response], Response]] = []
@@ -167,14 +176,35 @@ class RequestContext:
 
     def copy(self) -> RequestContext:
         """A new context for the same request object and session (for another thread)."""
-        return type(self)(self.app, self.request.environ, self.request, self.session)
+        return type(self)(self.app, self.request.environ, self.request, self._session)
+
+    @property
+    def session(self) -> Any:
+        """The request's session, opened on first use (the null session without a secret key).
+
+        Opening lazily saves requests that never touch the session the cost
+        of reading and verifying the cookie.
+        """
+        session = self._session
+        if session is None:
+            interface = self.app.session_interface
+            session = interface.open_session(self.app, self.request)
+            if session is None:
+                session = interface.make_null_session(self.app)
+            self._session = session
+        return session
+
+    @session.setter
+    def session(self, value: Any) -> None:
+        self._session = value
+
+    @property
+    def session_opened(self) -> bool:
+        """Whether the session was opened (by use, or given) during this request."""
+        return self._session is not None
 
     def push(self) -> None:
-        """Make this the current request context, pushing an app context when needed.
-
-        The session is opened on the first push, after the app context exists,
-        because the session interface may use ``current_app``.
-        """
+        """Make this the current request context, pushing an app context when needed."""
         app_context = _cv_app.get(None)
         if app_context is None or app_context.app is not self.app:
             app_context = self.app.app_context()
@@ -182,11 +212,6 @@ class RequestContext:
         else:
             app_context = None
         self._tokens.append((_cv_request.set(self), app_context))
-        if self.session is None:
-            interface = self.app.session_interface
-            self.session = interface.open_session(self.app, self.request)
-            if self.session is None:
-                self.session = interface.make_null_session(self.app)
 
     def pop(self, exc: BaseException | None = _MISSING) -> None:  # type: ignore[assignment]
         """Run the teardown functions (on the last pop), then restore the previous contexts."""
