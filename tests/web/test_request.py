@@ -761,3 +761,18 @@ def test_get_input_stream_choices() -> None:
 # Make sure the request's JSON default is the standard library's.
 def test_default_json_module() -> None:
     assert Request.json_module is json
+
+
+def test_files_before_form() -> None:
+    request = post(b"a=1")
+    assert request.files == {}
+    assert request.form["a"] == "1"
+
+
+def test_form_parser_checks_the_announced_length() -> None:
+    parser = FormDataParser(max_content_length=3)
+    with pytest.raises(RequestEntityTooLarge):
+        parser.parse(io.BytesIO(b"a=1234"), FORM, 6)
+    _stream, form, files = parser.parse(io.BytesIO(b"a=1"), FORM, 3, {"charset": "utf-8"})
+    assert form["a"] == "1" and files == {}
+    assert FormDataParser().parse(io.BytesIO(b"a=1"), FORM, None)[1]["a"] == "1"

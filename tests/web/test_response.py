@@ -710,3 +710,15 @@ def test_exceptions_render_through_response() -> None:
     assert b"<title>404 Not Found</title>" in body
     assert ("Content-Type", "text/html; charset=utf-8") in headers
     assert run(NotFound()) == run(lambda e, s: __import__("werkzeug").exceptions.NotFound()(e, s))
+
+
+def test_content_type_with_other_headers() -> None:
+    response = Response("x", headers={"X-A": "1"}, content_type="text/plain")
+    assert list(response.headers) == [
+        ("X-A", "1"),
+        ("Content-Type", "text/plain"),
+        ("Content-Length", "1"),
+    ]
+    assert list(response.headers) == list(
+        flask.Response("x", headers={"X-A": "1"}, content_type="text/plain").headers
+    )
