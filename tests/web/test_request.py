@@ -776,3 +776,71 @@ def test_form_parser_checks_the_announced_length() -> None:
     _stream, form, files = parser.parse(io.BytesIO(b"a=1"), FORM, 3, {"charset": "utf-8"})
     assert form["a"] == "1" and files == {}
     assert FormDataParser().parse(io.BytesIO(b"a=1"), FORM, None)[1]["a"] == "1"
+
+
+ANY_TEXT = st.text(max_size=30)
+LATIN1_TEXT = st.text(alphabet=st.characters(max_codepoint=0xFF), max_size=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    path=ANY_TEXT,
+    script=ANY_TEXT,
+    query=ANY_TEXT,
+    host=st.one_of(st.none(), LATIN1_TEXT),
+    content_type=st.one_of(
+        st.none(), LATIN1_TEXT, st.sampled_from([FORM, "application/json", "multipart/form-data"])
+    ),
+    content_length=st.one_of(st.none(), LATIN1_TEXT, st.integers(-5, 50).map(str)),
+    transfer_encoding=st.one_of(st.none(), st.just("chunked"), LATIN1_TEXT),
+    cookie=st.one_of(st.none(), LATIN1_TEXT),
+    other=st.dictionaries(
+        st.sampled_from(["Authorization", "User-Agent", "X-Forwarded-For", "Referer"]),
+        LATIN1_TEXT,
+    ),
+    body=st.binary(max_size=40),
+    method=st.one_of(st.sampled_from(["GET", "POST", "put", "HEAD"]), LATIN1_TEXT),
+    limit=st.one_of(st.none(), st.integers(0, 30)),
+)
+def test_bad_input_only_raises_http_errors(
+    path: str,
+    script: str,
+    query: str,
+    host: str | None,
+    content_type: str | None,
+    content_length: str | None,
+    transfer_encoding: str | None,
+    cookie: str | None,
+    other: dict[str, str],
+    body: bytes,
+    method: str,
+    limit: int | None,
+) -> None:
+    environ = make_environ("/", method=method)
+    # Raw environ values, even ones no PEP 3333 server would produce.
+    environ.update(PATH_INFO=path, SCRIPT_NAME=script, QUERY_STRING=query)
+    environ["wsgi.input"] = io.BytesIO(body)
+    for key, value in (
+        ("HTTP_HOST", host),
+        ("CONTENT_TYPE", content_type),
+        ("CONTENT_LENGTH", content_length),
+        ("HTTP_TRANSFER_ENCODING", transfer_encoding),
+        ("HTTP_COOKIE", cookie),
+    ):
+        if value is not None:
+            environ[key] = value
+    for name, value in other.items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    for attribute in (
+        "method path root_path full_path url base_url url_root host_url host args cookies"
+        " access_route user_agent authorization content_type content_length mimetype"
+        " mimetype_params is_json headers remote_addr form files values data json"
+    ).split():
+        request = Request(dict(environ))
+        request.max_content_length = limit
+        try:
+            getattr(request, attribute)
+            repr(request)
+            list(request.headers)
+        except (BadRequest, RequestEntityTooLarge, UnsupportedMediaType):
+            pass
