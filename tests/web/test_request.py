@@ -779,6 +779,12 @@ def test_form_parser_checks_the_announced_length() -> None:
 
 
 ANY_TEXT = st.text(max_size=30)
+ATTRIBUTES = [
+    *("method", "path", "root_path", "full_path", "url", "base_url", "url_root", "host_url"),
+    *("host", "args", "cookies", "access_route", "user_agent", "authorization"),
+    *("content_type", "content_length", "mimetype", "mimetype_params", "is_json", "headers"),
+    *("remote_addr", "form", "files", "values", "data", "json"),
+]
 LATIN1_TEXT = st.text(alphabet=st.characters(max_codepoint=0xFF), max_size=30)
 
 
@@ -831,11 +837,7 @@ def test_bad_input_only_raises_http_errors(
             environ[key] = value
     for name, value in other.items():
         environ["HTTP_" + name.upper().replace("-", "_")] = value
-    for attribute in (
-        "method path root_path full_path url base_url url_root host_url host args cookies"
-        " access_route user_agent authorization content_type content_length mimetype"
-        " mimetype_params is_json headers remote_addr form files values data json"
-    ).split():
+    for attribute in ATTRIBUTES:
         request = Request(dict(environ))
         request.max_content_length = limit
         try:
