@@ -33,6 +33,7 @@ def make_environ(
 ) -> dict[str, Any]:
     """A WSGI environ for a request to ``target`` (a path with an optional query).
 
+    The query string is stored the same way as the path.
     ``headers`` become ``HTTP_*`` keys (``Content-Type`` and ``Content-Length``
     their own); a ``body`` sets ``Content-Length`` unless a header gives one.
     ``terminated`` sets ``wsgi.input_terminated`` as tapster's server does.
@@ -42,7 +43,7 @@ def make_environ(
         "REQUEST_METHOD": method,
         "SCRIPT_NAME": wsgi_str(script_name),
         "PATH_INFO": wsgi_str(path),
-        "QUERY_STRING": query,
+        "QUERY_STRING": wsgi_str(query),
         "SERVER_NAME": server[0],
         "SERVER_PORT": server[1],
         "SERVER_PROTOCOL": "HTTP/1.1",

@@ -752,3 +752,21 @@ def test_environ_headers_match_werkzeug(fields: dict[str, str], key: str) -> Non
     assert ours.get(key) == theirs.get(key)
     assert ours.getlist(key) == theirs.getlist(key)
     assert (key in ours) == (key in theirs)
+
+
+def test_operators_refuse_what_they_cannot_use() -> None:
+    assert MultiDict().__ior__(5) is NotImplemented
+    assert Headers().__ior__(5) is NotImplemented
+    assert CombinedMultiDict([MultiDict({"a": "1"})]).get("a") == "1"
+
+
+def test_subclass_with_its_own_init_is_built_through_it() -> None:
+    class Recording(MultiDict):
+        def __init__(self, mapping: Any = None) -> None:
+            super().__init__(mapping)
+            self.built = True
+
+    built = Recording._from_lists({"a": ["1", "2"]})
+    assert built.built and built.getlist("a") == ["1", "2"]
+    plain = ImmutableMultiDict._from_lists({"a": ["1"]})
+    assert type(plain) is ImmutableMultiDict and plain["a"] == "1"

@@ -49,6 +49,7 @@ __all__ = [
     "remove_entity_headers",
     "unquote_etag",
     "unquote_header_value",
+    "wsgi_to_text",
 ]
 
 #: Reason phrases by status code, under Werkzeug's name for the table.
@@ -144,9 +145,8 @@ def parse_options_header(value: str | None) -> tuple[str, dict[str, str]]:
     pieces: dict[str, list[str]] = {}
     piece_charsets: dict[str, str] = {}
     for full_name, raw in found:
-        marks = _PARAMETER_NAME.fullmatch(full_name)
-        assert marks is not None  # the pattern matches any string
-        name, index, extended = marks.groups()
+        # The pattern matches any string: fullmatch never gives None here.
+        name, index, extended = _PARAMETER_NAME.fullmatch(full_name).groups()  # type: ignore[union-attr]
         charset = None
         if extended:
             ext = _EXT_VALUE.fullmatch(raw)
@@ -284,17 +284,25 @@ def _cookie_unescape(match: re.Match[bytes]) -> bytes:
     return escaped if len(escaped) == 1 else bytes((int(escaped, 8),))
 
 
-def _wsgi_text(value: str) -> str:
-    """Text from a PEP 3333 header string: its latin-1 code points are UTF-8 bytes.
+def wsgi_to_text(value: str, errors: str | None = "replace") -> str:
+    """Text from a PEP 3333 string, whose code points are the bytes (latin-1) of UTF-8.
 
-    A string that is not such a tunnel (already decoded text, or bytes that
-    are not UTF-8) is returned as it is.
+    Bytes that are not UTF-8 are decoded with ``errors`` (U+FFFD by default,
+    as Werkzeug does for paths); with ``errors=None`` such a value is taken
+    to be text already and returned unchanged. So is a value with characters
+    beyond latin-1, which only a server ignoring PEP 3333 would produce.
     """
     if value.isascii():
         return value
     try:
-        return value.encode("latin-1").decode("utf-8")
-    except UnicodeError:
+        raw = value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value
+    if errors is not None:
+        return raw.decode("utf-8", errors)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
         return value
 
 
@@ -312,7 +320,8 @@ def parse_cookie(
     storage = MultiDict if cls is None else cls
     if not header:
         return storage()
-    cookie = _wsgi_text(header)
+    # Text given directly (not a PEP 3333 string) is used as it is.
+    cookie = wsgi_to_text(header, errors=None)
     if '"' not in cookie:
         return storage._from_lists(_parse_plain_cookie(cookie))
     pairs = []

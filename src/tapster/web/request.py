@@ -17,29 +17,22 @@ import json
 from io import BytesIO
 from typing import IO, Any
 
-from .datastructures import CombinedMultiDict, EnvironHeaders, Headers, MultiDict
+from .datastructures import (
+    CombinedMultiDict,
+    EnvironHeaders,
+    Headers,
+    MultiDict,
+    iter_multi_items,
+)
 from .exceptions import BadRequest, UnsupportedMediaType
 from .formparser import FormDataParser
 from .globals import _cv_app
+from .http import wsgi_to_text
 from .sansio import SansIORequest
 from .streams import get_input_stream
 from .utils import cached_property
 
 __all__ = ["Request"]
-
-
-def _wsgi_decode(value: str) -> str:
-    """Text from a PEP 3333 string, whose code points are the bytes (latin-1) of UTF-8.
-
-    Bytes that are not UTF-8 become U+FFFD, as in Werkzeug. A server that
-    already put text beyond latin-1 there (not PEP 3333) is taken at its word.
-    """
-    if value.isascii():
-        return value
-    try:
-        return value.encode("latin-1").decode("utf-8", "replace")
-    except UnicodeEncodeError:
-        return value
 
 
 def _split_blueprint_path(name: str) -> list[str]:
@@ -121,7 +114,7 @@ class Request(SansIORequest):
     @cached_property
     def root_path(self) -> str:  # type: ignore[override]
         """Where the application is mounted (``SCRIPT_NAME``), without a trailing ``/``."""
-        return _wsgi_decode(self.environ.get("SCRIPT_NAME") or "").rstrip("/")
+        return wsgi_to_text(self.environ.get("SCRIPT_NAME") or "").rstrip("/")
 
     @cached_property
     def path(self) -> str:  # type: ignore[override]
@@ -129,7 +122,7 @@ class Request(SansIORequest):
         path = self.environ.get("PATH_INFO") or ""
         if path[:1] == "/" and path[1:2] != "/" and path.isascii():
             return path  # the usual case, already in its final form
-        return "/" + _wsgi_decode(path).lstrip("/")
+        return "/" + wsgi_to_text(path).lstrip("/")
 
     @cached_property
     def query_string(self) -> bytes:  # type: ignore[override]
@@ -345,7 +338,7 @@ class Request(SansIORequest):
         """Close the uploaded files, if the body was parsed."""
         files = self.__dict__.get("files")
         if files:
-            for _key, value in files.items(multi=True):
+            for _key, value in iter_multi_items(files):
                 close = getattr(value, "close", None)
                 if close is not None:
                     close()
