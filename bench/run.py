@@ -1,4 +1,4 @@
-"""Benchmark tapster against other WSGI servers on this machine, and write docs/benchmarks.md.
+"""Benchmark tapster against other WSGI servers on this machine; write it in docs/benchmarks.md.
 
 Usage::
 
@@ -10,8 +10,9 @@ and ``wrk`` from Debian when it is missing. Then, for every server and scenario,
 fresh server on a free port of 127.0.0.1 pinned to one CPU, checks one request by hand, warms it
 up, measures it with ``wrk`` pinned to another CPU while counting the CPU time of the server's
 whole process tree, and stops it. It does so ``--rounds`` times, interleaved (see ``plan_runs``),
-and reports the median of each (server, scenario) pair. Results go to ``docs/benchmarks.md`` (a
-readable report) and ``bench/results/*.json`` (every round, raw).
+and reports the median of each (server, scenario) pair. Results go to the ``servers`` section
+of ``docs/benchmarks.md`` (a readable report; other sections belong to other bench scripts, see
+``bench/sections.py``) and ``bench/results/*.json`` (every round, raw).
 
 Load is only ever sent to 127.0.0.1. Standard library only: this file runs under the interpreter
 that launched it; the servers run under the virtualenv's.
@@ -41,6 +42,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import FrameType
 
+try:
+    from bench.sections import write_section
+except ModuleNotFoundError:  # run as a script (python bench/run.py): bench/ is on the path
+    from sections import write_section  # type: ignore[no-redef]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 """The checkout the harness belongs to: the servers run here and ``pip install -e`` installs it."""
 
@@ -52,6 +58,8 @@ RESULTS_DIR = REPO_ROOT / "bench" / "results"
 """Raw JSON of every run (gitignored)."""
 
 DOC_PATH = REPO_ROOT / "docs" / "benchmarks.md"
+SECTION = "servers"
+"""This script's section of ``DOC_PATH``; the others belong to other bench scripts."""
 PROTOTYPE_PATH = REPO_ROOT / ".." / "shared" / "reference" / "io_loop_prototype.py"
 """The measuring prototype of the I/O loop, shown as a ceiling row; skipped when absent."""
 
@@ -1032,7 +1040,7 @@ def render_targets(
     if TARGET_SERVER not in names or not targets:
         return []
     lines = [
-        "## Targets",
+        "### Targets",
         "",
         f"{TARGET_SERVER}'s goals, judged from the medians in the Results tables below (ratios "
         "are ratios of medians); "
@@ -1063,7 +1071,7 @@ def render_scenario(
     waitress = summaries.get(("waitress", scenario.name))
     granian = summaries.get(("granian", scenario.name))
     lines = [
-        f"### {scenario.name}",
+        f"#### {scenario.name}",
         "",
         scenario.description + ".",
         "",
@@ -1108,16 +1116,16 @@ def render_report(
     scenarios: Sequence[Scenario],
     setup_notes: list[str],
 ) -> str:
-    """Render docs/benchmarks.md from the results of one harness run."""
+    """Render the servers section of docs/benchmarks.md from the results of one harness run."""
     summaries = summarize(results)
     plural = "s" if rounds != 1 else ""
     lines = [
-        "# Benchmarks",
+        "## WSGI servers under load (`bench/run.py`)",
         "",
         f"Produced on {started:%Y-%m-%d %H:%M} UTC by `{command}` "
         f"({rounds} round{plural} of every server and scenario, {seconds} s measured per run "
         f"after a {WARMUP_SECONDS} s warm-up; the tables give medians over the rounds). "
-        "Generated: rerun the command rather than editing this file.",
+        "Generated: rerun the command rather than editing this section.",
         "",
     ]
     not_run: dict[str, str] = {}
@@ -1125,7 +1133,7 @@ def render_report(
         if result.status == "skipped" and result.server not in not_run:
             not_run[result.server] = result.note
     if not_run or setup_notes:
-        lines += ["## Not measured", ""]
+        lines += ["### Not measured", ""]
         for name, note in not_run.items():
             if "No module named 'tapster" in note:
                 note += " (tapster's server is not in this checkout yet)"
@@ -1133,19 +1141,19 @@ def render_report(
         for note in setup_notes:
             lines.append(f"- set-up: {shown(note)}")
         lines.append("")
-    lines += ["## Machine", "", "| | |", "| --- | --- |"]
+    lines += ["### Machine", "", "| | |", "| --- | --- |"]
     lines += [f"| {key} | {value} |" for key, value in facts.items()]
-    lines += ["", "## Servers", "", "| server | settings | command |", "| --- | --- | --- |"]
+    lines += ["", "### Servers", "", "| server | settings | command |", "| --- | --- | --- |"]
     for server in servers:
         template = shown(shlex.join(server.command(APP_PLACEHOLDER, "PORT")))
         lines.append(f"| {server.name} | {server.settings} | `{template}` |")
     lines += [""]
     lines += render_targets(summaries, results, servers, scenarios)
-    lines += ["## Results", ""]
+    lines += ["### Results", ""]
     for scenario in scenarios:
         lines += render_scenario(scenario, summaries, servers, rounds)
     lines += [
-        "## Notes",
+        "### Notes",
         "",
         f"- **Rounds.** Every (server, scenario) pair runs {rounds} time{plural}. A round "
         "runs every scenario once, and within a scenario every server one after another, "
@@ -1371,8 +1379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = render_report(
         results, facts, command, started, seconds, args.rounds, servers, scenarios, setup_notes
     )
-    DOC_PATH.parent.mkdir(parents=True, exist_ok=True)
-    DOC_PATH.write_text(report, encoding="utf-8")
+    write_section(SECTION, report, DOC_PATH)
     elapsed = time.monotonic() - began
     log(
         f"wrote {DOC_PATH.relative_to(REPO_ROOT)} and {path.relative_to(REPO_ROOT)} "

@@ -387,7 +387,12 @@ def test_environ_binding_agrees_with_werkzeug(data, specs, binding):
     for name in ("server_name", "script_name", "subdomain", "url_scheme", "path_info",
                  "default_method", "query_args"):
         assert getattr(ours, name) == getattr(theirs, name), name
-    assert outcome(ours, None, None) == outcome(theirs, None, None)
+    if ours.subdomain == "<invalid>":
+        # Deliberate: a host outside the server name matches nothing, where Werkzeug
+        # lets a <name> subdomain rule take "<invalid>" as its value.
+        assert outcome(ours, None, None) == ("404",)
+    else:
+        assert outcome(ours, None, None) == outcome(theirs, None, None)
 
 
 HOSTS = ["example.com", "api.example.com", "<sub>.example.com", "<sub>.<tld>", "localhost:8080"]

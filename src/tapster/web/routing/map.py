@@ -32,6 +32,10 @@ _HOST = re.compile(
     re.ASCII | re.IGNORECASE,
 )
 
+# The subdomain of a request whose host is not under the configured server
+# name; no host has it, so it matches no rule.
+_INVALID_SUBDOMAIN = "<invalid>"
+
 # Per-request work that depends only on the Host value and the server name,
 # remembered: a site sees a handful of them. Bounded and emptied when full,
 # since the Host header is the client's to choose.
@@ -287,7 +291,7 @@ class Map:
                         f" server name {server_name!r}",
                         stacklevel=2,
                     )
-                    subdomain = "<invalid>"
+                    subdomain = _INVALID_SUBDOMAIN
                 else:
                     subdomain = ".".join(filter(None, current[:offset]))
         return Map.bind(
@@ -361,6 +365,10 @@ class MapAdapter:
             websocket = self.websocket
         if not url_map.host_matching and self.subdomain is not None:
             domain_part = self.subdomain
+            if domain_part == _INVALID_SUBDOMAIN:
+                # A host outside the server name: nothing of this site is there.
+                # (Werkzeug would let a <name> subdomain rule take "<invalid>".)
+                raise NotFound()
         else:
             domain_part = self.server_name
         path_part = f"/{path_info.lstrip('/')}" if path_info else ""

@@ -63,7 +63,8 @@ _PLACEHOLDER = re.compile(
 )
 
 # One converter argument: an optional "name =", then a quoted string (no
-# escapes, an optional u/r prefix as Werkzeug allows) or a bare word or number,
+# escapes, an optional u/r prefix as Werkzeug allows) or a bare word or a number
+# (signed, unlike Werkzeug, for <int(signed=True, min=-5):n>),
 # then a comma or the end.
 _ARGUMENT = re.compile(
     r"""
@@ -71,7 +72,7 @@ _ARGUMENT = re.compile(
     (?: (?P<name>\w+) \s* = \s* )?
     (?:
         [uUrR]? (?P<quote>["']) (?P<text>.*?) (?P=quote)
-      | (?P<bare>[\w.+-]+)
+      | (?P<bare>[+-]?[\w.]+)
     )
     \s* (?: , | \Z )
     """,
