@@ -385,6 +385,21 @@ def test_custom_group_with_create_app():
     assert result.stdout == "custom\n"
 
 
+def test_plugin_commands_from_entry_points(project, monkeypatch):
+    from importlib.metadata import EntryPoint
+
+    @click.command()
+    def plugged():
+        click.echo("from a package")
+
+    monkeypatch.setattr(sys.modules[__name__], "plugged", plugged, raising=False)
+    entry = EntryPoint("plugged", f"{__name__}:plugged", "tapster.commands")
+    monkeypatch.setattr("importlib.metadata.entry_points",
+                        lambda group: [entry] if group == "tapster.commands" else [])
+    assert "plugged" in tapster("--help").stdout
+    assert tapster("plugged").stdout == "from a package\n"
+
+
 def test_run_from_cli_is_marked_for_app_run(project):
     tapster("--help")
     assert os.environ["TAPSTER_RUN_FROM_CLI"] == "true"

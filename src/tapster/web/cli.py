@@ -660,6 +660,9 @@ routes_command.params[:0] = [_app_option]
 class TapsterGroup(AppGroup):
     """The ``tapster`` command: built-in commands, then the app's own, found lazily.
 
+    Installed packages add commands through the ``tapster.commands`` entry
+    point group (Flask's ``flask.commands``); they work without an app.
+
     Options: ``--app``/``-A`` (also ``TAPSTER_APP``), ``--env-file``/``-e``,
     ``--debug/--no-debug`` (sets ``TAPSTER_DEBUG``) and ``--version``. The
     app is loaded only when a command needs it, so ``--help`` and
@@ -693,9 +696,21 @@ class TapsterGroup(AppGroup):
             self.add_command(run_command)
             self.add_command(shell_command)
             self.add_command(routes_command)
+        self._plugins_loaded = False
+
+    def _load_plugin_commands(self) -> None:
+        """Add the commands installed packages declare (entry points of ``tapster.commands``)."""
+        if self._plugins_loaded:
+            return
+        from importlib.metadata import entry_points
+
+        for entry_point in entry_points(group="tapster.commands"):
+            self.add_command(entry_point.load(), entry_point.name)
+        self._plugins_loaded = True
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        """A built-in command, else one of the app's (loading the app and pushing its context)."""
+        """A built-in or plugin command, else the app's (loading it and pushing its context)."""
+        self._load_plugin_commands()
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             return command
@@ -712,7 +727,8 @@ class TapsterGroup(AppGroup):
         return cast("click.Command | None", app.cli.get_command(ctx, cmd_name))
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        """The built-in commands and, when an app loads, the app's."""
+        """The built-in and plugin commands and, when an app loads, the app's."""
+        self._load_plugin_commands()
         names = set(super().list_commands(ctx))
         info = ctx.ensure_object(ScriptInfo)
         try:
