@@ -13,8 +13,8 @@ from __future__ import annotations
 import contextvars
 import functools
 import sys
-from functools import cached_property
 from collections.abc import Callable, Iterator
+from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
