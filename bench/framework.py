@@ -45,7 +45,7 @@ from bench.run import (  # noqa: E402
     stop,
     wait_until_listening,
 )
-from bench.sections import replace_section  # noqa: E402
+from bench.sections import write_section  # noqa: E402
 
 ECHO_BODY = json.dumps({"id": 1, "name": "tapster", "tags": ["wsgi", "http"]}).encode()
 
@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "python bench/framework.py " + " ".join(argv if argv is not None else sys.argv[1:])
     section = render(command.strip(), local, served)
     print(section)
-    replace_section("framework", section)
+    write_section("framework", section)
     return 0
 
 

@@ -518,3 +518,14 @@ def test_abort_in_before_request_uses_error_handler(app, client):
 def test_abort_outside_context_raises_the_exception():
     with pytest.raises(NotFound):
         abort(404)
+
+
+def test_max_content_length_gives_413(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 10
+
+    @app.post("/")
+    def upload():
+        return str(len(request.get_data()))
+
+    assert client.post("/", data=b"x" * 10).text == "10"
+    assert client.post("/", data=b"x" * 11).status_code == 413

@@ -150,6 +150,10 @@ class RequestContext:
         if request is None:
             request = app.request_class(environ)
             request.json_module = app.json
+            config = app.config
+            request.max_content_length = config["MAX_CONTENT_LENGTH"]
+            request.max_form_memory_size = config["MAX_FORM_MEMORY_SIZE"]
+            request.max_form_parts = config["MAX_FORM_PARTS"]
         self.request: Request = request
         self.url_adapter: MapAdapter | None = None
         try:
