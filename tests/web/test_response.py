@@ -680,12 +680,35 @@ def test_from_app_with_write_and_late_start() -> None:
     assert buffered.get_data() == b"late" and events == ["closed", "closed"]
 
 
+def test_run_wsgi_app_keeps_writes_and_chunks_in_order() -> None:
+    def interleaved(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+        write = start_response("200 OK", [])
+        write(b"1")
+        yield b"2"
+        write(b"3")
+        yield b"4"
+
+    for buffered in (False, True):
+        iterable, _, _ = run_wsgi_app(interleaved, make_environ(), buffered)
+        assert b"".join(iterable) == b"1234"
+
+
 def test_run_wsgi_app_errors() -> None:
+    closed: list[bool] = []
+
+    class Silent(list):  # type: ignore[type-arg]
+        def close(self) -> None:
+            closed.append(True)
+
     def silent(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        return []
+        return Silent()
 
     with pytest.raises(RuntimeError, match="start_response"):
         run_wsgi_app(silent, make_environ())
+    assert closed == [True]
+    with pytest.raises(RuntimeError, match="start_response"):
+        run_wsgi_app(silent, make_environ(), buffered=True)
+    assert closed == [True, True]
 
     def failing(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         try:

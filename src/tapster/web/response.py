@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
-from itertools import chain
 from typing import Any
 from urllib.parse import urljoin
 
@@ -138,27 +137,45 @@ def run_wsgi_app(
     close = getattr(returned, "close", None)
     body: Iterable[bytes] = iter(returned)
     if buffered:
+        # write() calls and yielded chunks, in the order they came.
         try:
-            body = list(body)
+            for chunk in body:
+                written.append(chunk)
         finally:
             if close is not None:
                 close()
+        body = written
     else:
         # Run the iterable until the application has started the response.
-        for chunk in body:
+        iterator = body
+        for chunk in iterator:
             written.append(chunk)
             if started:
                 break
-        if written:
-            body = chain(written, body)
-        if close is not None and body is not returned:
+        body = _relay(written, iterator)
+        if close is not None:
             body = ClosingIterator(body, close)
-    if buffered and written:
-        body = [*written, *body]
     if not started:
+        if close is not None and not buffered:
+            close()
         raise RuntimeError("the WSGI application did not call start_response")
     status, headers = started
     return body, status, Headers(headers)
+
+
+def _relay(written: list[bytes], iterator: Iterator[bytes]) -> Iterator[bytes]:
+    """The rest of a body: each chunk after whatever ``write()`` sent while it was made."""
+
+    def drain() -> list[bytes]:
+        pending = written[:]
+        written.clear()
+        return pending
+
+    yield from drain()
+    for chunk in iterator:
+        yield from drain()
+        yield chunk
+    yield from drain()
 
 
 class Response:
