@@ -186,6 +186,10 @@ def test_status_examples_and_errors() -> None:
     for empty in ("", "   "):
         with pytest.raises(ValueError, match="Empty status"):
             Response(status=empty)
+    # Werkzeug passes these on to the server; a status line must not be split.
+    for injected in ("200 OK\r\nX-Injected: 1", "200\nx", "200 \x00"):
+        with pytest.raises(ValueError, match="CR, LF or NUL"):
+            Response(status=injected)
     # Werkzeug raises TypeError for bytes and AttributeError for a float.
     for wrong in (b"200", 200.0, ["200"]):
         with pytest.raises(TypeError):
@@ -202,7 +206,11 @@ def test_status_matches_flask_on_anything(status: int | str) -> None:
             return type(error).__name__
         return response.status, response.status_code
 
-    assert outcome(Response) == outcome(flask.Response)
+    stripped = status.strip() if isinstance(status, str) else ""
+    if any(char in stripped for char in "\r\n\x00"):
+        assert outcome(Response) == "ValueError"  # deliberate: see test_status_examples_and_errors
+    else:
+        assert outcome(Response) == outcome(flask.Response)
 
 
 # --------------------------------------------------------- header fields
@@ -557,7 +565,14 @@ def test_automatic_content_length_can_be_off() -> None:
 
 
 def test_overridden_hooks_are_used() -> None:
+    statuses: list[Any] = []
+
     class Tagged(Response):
+        @Response.status.setter  # type: ignore[attr-defined,untyped-decorator]
+        def status(self, value: Any) -> None:
+            statuses.append(value)
+            Response.status.fset(self, value)  # type: ignore[attr-defined]
+
         def get_wsgi_headers(self, environ: dict[str, Any]) -> Headers:
             headers = super().get_wsgi_headers(environ)
             headers["X-Tag"] = "yes"
@@ -567,10 +582,11 @@ def test_overridden_hooks_are_used() -> None:
             super().set_data(value)
             self.headers["X-Set"] = "1"
 
-    tagged = Tagged("x")
+    tagged = Tagged("x", 201)
     assert tagged.headers["X-Set"] == "1"
     _, headers, _ = run(tagged)
     assert ("X-Tag", "yes") in headers
+    assert statuses == [201] and tagged.status == "201 CREATED"
     wsgi_headers = Response("x").get_wsgi_headers(make_environ())
     assert isinstance(wsgi_headers, Headers) and wsgi_headers["Content-Length"] == "1"
 

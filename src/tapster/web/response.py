@@ -200,8 +200,9 @@ class Response:
     automatically_set_content_length = True
     #: Where ``get_json`` finds ``loads``.
     json_module: Any = json
-    # Whether __init__ may inline set_data (see __init_subclass__).
+    # Whether __init__ may inline set_data and the status setter (see __init_subclass__).
     _plain_set_data = True
+    _plain_status = True
 
     response: Iterable[bytes] | Iterable[str]
     headers: Headers
@@ -240,7 +241,7 @@ class Response:
 
         if status is None:
             status = self.default_status
-        if status.__class__ is int:
+        if status.__class__ is int and self._plain_status:
             self._status_code = status  # type: ignore[assignment]
             self._status = _status_line(status)  # type: ignore[arg-type]
         else:
@@ -262,8 +263,9 @@ class Response:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # The inlined set_data above is only right if set_data is ours.
+        # What __init__ inlines is only right if the subclass kept ours.
         cls._plain_set_data = cls.set_data is Response.set_data
+        cls._plain_status = cls.status is Response.status
 
     def __repr__(self) -> str:
         if self.is_sequence:
@@ -290,6 +292,9 @@ class Response:
         value = value.strip()
         if not value:
             raise ValueError("Empty status argument")
+        if "\n" in value or "\r" in value or "\x00" in value:
+            # The status line would end early: response splitting (RFC 9112 §4).
+            raise ValueError("The status must not contain CR, LF or NUL characters.")
         code_text, space, _reason = value.partition(" ")
         try:
             code = int(code_text)
