@@ -186,6 +186,10 @@ def test_status_examples_and_errors() -> None:
     for empty in ("", "   "):
         with pytest.raises(ValueError, match="Empty status"):
             Response(status=empty)
+    # Werkzeug passes these on to the server; a status line must not be split.
+    for injected in ("200 OK\r\nX-Injected: 1", "200\nx", "200 \x00"):
+        with pytest.raises(ValueError, match="CR, LF or NUL"):
+            Response(status=injected)
     # Werkzeug raises TypeError for bytes and AttributeError for a float.
     for wrong in (b"200", 200.0, ["200"]):
         with pytest.raises(TypeError):
@@ -202,7 +206,11 @@ def test_status_matches_flask_on_anything(status: int | str) -> None:
             return type(error).__name__
         return response.status, response.status_code
 
-    assert outcome(Response) == outcome(flask.Response)
+    stripped = status.strip() if isinstance(status, str) else ""
+    if any(char in stripped for char in "\r\n\x00"):
+        assert outcome(Response) == "ValueError"  # deliberate: see test_status_examples_and_errors
+    else:
+        assert outcome(Response) == outcome(flask.Response)
 
 
 # --------------------------------------------------------- header fields
@@ -557,7 +565,14 @@ def test_automatic_content_length_can_be_off() -> None:
 
 
 def test_overridden_hooks_are_used() -> None:
+    statuses: list[Any] = []
+
     class Tagged(Response):
+        @Response.status.setter  # type: ignore[attr-defined,untyped-decorator]
+        def status(self, value: Any) -> None:
+            statuses.append(value)
+            Response.status.fset(self, value)  # type: ignore[attr-defined]
+
         def get_wsgi_headers(self, environ: dict[str, Any]) -> Headers:
             headers = super().get_wsgi_headers(environ)
             headers["X-Tag"] = "yes"
@@ -567,10 +582,11 @@ def test_overridden_hooks_are_used() -> None:
             super().set_data(value)
             self.headers["X-Set"] = "1"
 
-    tagged = Tagged("x")
+    tagged = Tagged("x", 201)
     assert tagged.headers["X-Set"] == "1"
     _, headers, _ = run(tagged)
     assert ("X-Tag", "yes") in headers
+    assert statuses == [201] and tagged.status == "201 CREATED"
     wsgi_headers = Response("x").get_wsgi_headers(make_environ())
     assert isinstance(wsgi_headers, Headers) and wsgi_headers["Content-Length"] == "1"
 
@@ -680,12 +696,35 @@ def test_from_app_with_write_and_late_start() -> None:
     assert buffered.get_data() == b"late" and events == ["closed", "closed"]
 
 
+def test_run_wsgi_app_keeps_writes_and_chunks_in_order() -> None:
+    def interleaved(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+        write = start_response("200 OK", [])
+        write(b"1")
+        yield b"2"
+        write(b"3")
+        yield b"4"
+
+    for buffered in (False, True):
+        iterable, _, _ = run_wsgi_app(interleaved, make_environ(), buffered)
+        assert b"".join(iterable) == b"1234"
+
+
 def test_run_wsgi_app_errors() -> None:
+    closed: list[bool] = []
+
+    class Silent(list):  # type: ignore[type-arg]
+        def close(self) -> None:
+            closed.append(True)
+
     def silent(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        return []
+        return Silent()
 
     with pytest.raises(RuntimeError, match="start_response"):
         run_wsgi_app(silent, make_environ())
+    assert closed == [True]
+    with pytest.raises(RuntimeError, match="start_response"):
+        run_wsgi_app(silent, make_environ(), buffered=True)
+    assert closed == [True, True]
 
     def failing(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         try:

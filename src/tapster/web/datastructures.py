@@ -54,7 +54,7 @@ def iter_multi_items(mapping: Any) -> Iterator[tuple[Any, Any]]:
     """
     if isinstance(mapping, MultiDict):
         yield from mapping.items(multi=True)
-    elif isinstance(mapping, Mapping):
+    elif isinstance(mapping, (dict, Mapping)):  # dict first: the ABC check is slow
         for key, value in mapping.items():
             if isinstance(value, (list, tuple, set)):
                 for item in value:
@@ -641,8 +641,9 @@ class Headers:
         if arg is not None:
             for key, value in iter_multi_items(arg):
                 self.add(key, value)
-        for key, value in iter_multi_items(kwargs):
-            self.add(key, value)
+        if kwargs:
+            for key, value in iter_multi_items(kwargs):
+                self.add(key, value)
 
     def __delitem__(self, key: Any) -> None:
         if isinstance(key, str):

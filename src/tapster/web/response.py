@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
-from itertools import chain
 from typing import Any
 from urllib.parse import urljoin
 
@@ -138,27 +137,45 @@ def run_wsgi_app(
     close = getattr(returned, "close", None)
     body: Iterable[bytes] = iter(returned)
     if buffered:
+        # write() calls and yielded chunks, in the order they came.
         try:
-            body = list(body)
+            for chunk in body:
+                written.append(chunk)
         finally:
             if close is not None:
                 close()
+        body = written
     else:
         # Run the iterable until the application has started the response.
-        for chunk in body:
+        iterator = body
+        for chunk in iterator:
             written.append(chunk)
             if started:
                 break
-        if written:
-            body = chain(written, body)
-        if close is not None and body is not returned:
+        body = _relay(written, iterator)
+        if close is not None:
             body = ClosingIterator(body, close)
-    if buffered and written:
-        body = [*written, *body]
     if not started:
+        if close is not None and not buffered:
+            close()
         raise RuntimeError("the WSGI application did not call start_response")
     status, headers = started
     return body, status, Headers(headers)
+
+
+def _relay(written: list[bytes], iterator: Iterator[bytes]) -> Iterator[bytes]:
+    """The rest of a body: each chunk after whatever ``write()`` sent while it was made."""
+
+    def drain() -> list[bytes]:
+        pending = written[:]
+        written.clear()
+        return pending
+
+    yield from drain()
+    for chunk in iterator:
+        yield from drain()
+        yield chunk
+    yield from drain()
 
 
 class Response:
@@ -183,8 +200,9 @@ class Response:
     automatically_set_content_length = True
     #: Where ``get_json`` finds ``loads``.
     json_module: Any = json
-    # Whether __init__ may inline set_data (see __init_subclass__).
+    # Whether __init__ may inline set_data and the status setter (see __init_subclass__).
     _plain_set_data = True
+    _plain_status = True
 
     response: Iterable[bytes] | Iterable[str]
     headers: Headers
@@ -223,7 +241,7 @@ class Response:
 
         if status is None:
             status = self.default_status
-        if status.__class__ is int:
+        if status.__class__ is int and self._plain_status:
             self._status_code = status  # type: ignore[assignment]
             self._status = _status_line(status)  # type: ignore[arg-type]
         else:
@@ -245,8 +263,9 @@ class Response:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # The inlined set_data above is only right if set_data is ours.
+        # What __init__ inlines is only right if the subclass kept ours.
         cls._plain_set_data = cls.set_data is Response.set_data
+        cls._plain_status = cls.status is Response.status
 
     def __repr__(self) -> str:
         if self.is_sequence:
@@ -273,6 +292,9 @@ class Response:
         value = value.strip()
         if not value:
             raise ValueError("Empty status argument")
+        if "\n" in value or "\r" in value or "\x00" in value:
+            # The status line would end early: response splitting (RFC 9112 §4).
+            raise ValueError("The status must not contain CR, LF or NUL characters.")
         code_text, space, _reason = value.partition(" ")
         try:
             code = int(code_text)
