@@ -114,11 +114,20 @@ class ClosingIterator:
 def run_wsgi_app(
     app: Callable[..., Iterable[bytes]], environ: dict[str, Any], buffered: bool = False
 ) -> tuple[Iterable[bytes], str, Headers]:
-    """Call a WSGI application; ``(body iterable, status, Headers)``.
+    """Call a WSGI application as a server would; ``(body iterable, status, Headers)``.
 
-    Handles applications that call ``write()`` or only call
-    ``start_response`` once their iterable is running; ``buffered`` reads the
-    whole body first (and closes the iterable).
+    Handles applications that call ``write()`` (its output keeps its place
+    among the chunks) or only call ``start_response`` once their iterable
+    is running. ``buffered`` reads the whole body at once and closes the
+    iterable before returning; otherwise the body is read as it is
+    iterated, and the iterable's ``close()`` is called once, when the body
+    ends or its ``close()`` is called, whichever comes first. The test
+    client and ``Response.from_app`` both run applications through this.
+
+    ``start_response`` with ``exc_info`` re-raises that exception, as
+    Werkzeug's does: in a test or a ``from_app``, the application's error is
+    the news (PEP 3333 lets a server send a new status instead while no
+    body has gone out).
     """
     environ = dict(environ)
     started: list[Any] = []
@@ -130,52 +139,69 @@ def run_wsgi_app(
                 raise exc_info[1].with_traceback(exc_info[2])
             finally:
                 exc_info = None
+        if started:
+            raise RuntimeError("start_response() called a second time without exc_info")
         started[:] = [status, headers]
         return written.append
 
     returned = app(environ, start_response)
     close = getattr(returned, "close", None)
-    body: Iterable[bytes] = iter(returned)
-    if buffered:
-        # write() calls and yielded chunks, in the order they came.
-        try:
-            for chunk in body:
-                written.append(chunk)
-        finally:
-            if close is not None:
-                close()
-        body = written
-    else:
-        # Run the iterable until the application has started the response.
-        iterator = body
-        for chunk in iterator:
-            written.append(chunk)
-            if started:
-                break
-        body = _relay(written, iterator)
-        if close is not None:
-            body = ClosingIterator(body, close)
-    if not started:
-        if close is not None and not buffered:
-            close()
-        raise RuntimeError("the WSGI application did not call start_response")
+    body = _AppBody(written, iter(returned), close)
+    try:
+        if buffered:
+            chunks = list(body)  # write() calls and yielded chunks, in the order they came
+        else:
+            # Run the iterable until the application has started the response.
+            while not started and body.read_ahead():
+                pass
+        if not started:
+            raise RuntimeError("the WSGI application did not call start_response")
+    except BaseException:
+        body.close()
+        raise
     status, headers = started
-    return body, status, Headers(headers)
+    return (chunks if buffered else body), status, Headers(headers)
 
 
-def _relay(written: list[bytes], iterator: Iterator[bytes]) -> Iterator[bytes]:
-    """The rest of a body: each chunk after whatever ``write()`` sent while it was made."""
+class _AppBody:
+    """An application's body: ``write()`` output in place, and its ``close()`` called once."""
 
-    def drain() -> list[bytes]:
-        pending = written[:]
-        written.clear()
-        return pending
+    __slots__ = ("_close", "_iterator", "_pending")
 
-    yield from drain()
-    for chunk in iterator:
-        yield from drain()
-        yield chunk
-    yield from drain()
+    def __init__(
+        self, pending: list[bytes], iterator: Iterator[bytes], close: Callable[[], Any] | None
+    ) -> None:
+        self._pending = pending  # what write() sent, and chunks read ahead, in order
+        self._iterator = iterator
+        self._close = close
+
+    def read_ahead(self) -> bool:
+        """Read one chunk from the application into the pending ones; False at the end."""
+        try:
+            chunk = next(self._iterator)
+        except StopIteration:
+            self.close()
+            return False
+        except BaseException:  # the application failed: it is closed all the same
+            self.close()
+            raise
+        self._pending.append(chunk)  # after whatever write() sent while it was made
+        return True
+
+    def __iter__(self) -> _AppBody:
+        return self
+
+    def __next__(self) -> bytes:
+        if not self._pending and not self.read_ahead() and not self._pending:
+            raise StopIteration
+        return self._pending.pop(0)
+
+    def close(self) -> None:
+        """Call the application iterable's ``close()``, the first time only."""
+        close, self._close = self._close, None
+        self._iterator = iter(())
+        if close is not None:
+            close()
 
 
 class Response:

@@ -38,7 +38,7 @@ import click.testing
 from .. import __version__
 from .cli import ScriptInfo
 from .cookiejar import Cookie, CookieJar
-from .response import Response
+from .response import Response, run_wsgi_app
 
 __all__ = [
     "CliRunner",
@@ -468,118 +468,7 @@ def _current_url(environ: Mapping[str, Any]) -> str:
     return f"{url}?{query}" if query else url
 
 
-# -- running the app -----------------------------------------------------------------
-
-
-class _AppBody:
-    """The body of an app's response: iterate it, and its ``close()`` is called once.
-
-    ``close()`` runs when the iteration ends or when ``close()`` is called,
-    whichever comes first, as PEP 3333 asks of a server.
-    """
-
-    def __init__(self, first: list[bytes], rest: Iterator[bytes], close: Any, state: Any) -> None:
-        self._first = first
-        self._rest = rest
-        self._close = close
-        self._state = state
-
-    def __iter__(self) -> _AppBody:
-        return self
-
-    def __next__(self) -> bytes:
-        if self._first:
-            chunk = self._first.pop(0)
-        else:
-            try:
-                chunk = next(self._rest)
-            except BaseException:  # the end (StopIteration) or a failure: close either way
-                self.close()
-                raise
-        if chunk:
-            self._state.body_started = True
-        return chunk
-
-    def close(self) -> None:
-        """Call the app iterable's ``close()``, once."""
-        close, self._close = self._close, None
-        self._rest = iter(())
-        if close is not None:
-            close()
-
-
-class _Exchange:
-    """The status and headers ``start_response`` received, and whether the body began."""
-
-    def __init__(self) -> None:
-        self.status: str | None = None
-        self.headers: list[tuple[str, str]] = []
-        self.written: list[bytes] = []
-        self.body_started = False
-
-    def start_response(
-        self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
-    ) -> Callable[[bytes], None]:
-        # PEP 3333: with exc_info, an app may replace the status until the body starts.
-        if exc_info is not None:
-            try:
-                if self.body_started:
-                    raise exc_info[1].with_traceback(exc_info[2])
-            finally:
-                exc_info = None
-        elif self.status is not None:
-            raise RuntimeError("start_response() called a second time without exc_info")
-        self.status = status
-        self.headers = list(headers)
-        return self.write
-
-    def write(self, data: bytes) -> None:
-        if self.status is None:
-            raise RuntimeError("write() called before start_response()")
-        if data:
-            self.body_started = True
-            self.written.append(bytes(data))
-
-
-def run_wsgi_app(
-    app: Callable[..., Any], environ: dict[str, Any], buffered: bool = False
-) -> tuple[Iterable[bytes], str, list[tuple[str, str]]]:
-    """Call a WSGI app; return its body, status and headers.
-
-    Buffered, the body is read at once into a list and the app iterable is
-    closed before returning. Otherwise only as much is read as it takes for
-    the app to call ``start_response`` (a generator may call it late), and
-    the rest is read as the body is iterated; the iterable is closed when
-    that ends or the body's ``close()`` is called.
-    """
-    exchange = _Exchange()
-    result = app(environ, exchange.start_response)
-    close = getattr(result, "close", None)
-    first: list[bytes] = []
-    try:
-        iterator = iter(result)
-        if buffered:
-            first = list(iterator)
-            iterator = iter(())
-        else:
-            while exchange.status is None:
-                try:
-                    first.append(next(iterator))
-                except StopIteration:
-                    break
-        if exchange.status is None:
-            raise RuntimeError("the application did not call start_response()")
-    except BaseException:
-        if close is not None:
-            close()
-        raise
-    if buffered:
-        if close is not None:
-            close()
-        body: Iterable[bytes] = exchange.written + first
-        return body, exchange.status, exchange.headers
-    body = _AppBody(exchange.written + first, iterator, close, exchange)
-    return body, exchange.status, exchange.headers
+# -- responses -------------------------------------------------------------------------
 
 
 class TestResponse(Response):
@@ -821,10 +710,10 @@ class Client:
                 given = environ.get("HTTP_COOKIE")
                 environ["HTTP_COOKIE"] = f"{given}; {cookie}" if given else cookie
         request = _request_class(self.application)(dict(environ))
-        app_iter, status, headers = run_wsgi_app(self.application, dict(environ), buffered)
+        # run_wsgi_app gives the app its own copy of the environ too.
+        app_iter, status, headers = run_wsgi_app(self.application, environ, buffered)
         if self.cookie_jar is not None:
-            set_cookies = [value for name, value in headers if name.lower() == "set-cookie"]
-            self.cookie_jar.extract(set_cookies, host, url.path)
+            self.cookie_jar.extract(headers.getlist("Set-Cookie"), host, url.path)
         response = self.response_wrapper(app_iter, status, headers, request=request)
         # The request body's stream ends with the response, as with a server.
         body = environ.get("wsgi.input")
