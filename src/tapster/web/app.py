@@ -765,6 +765,10 @@ class App(Scaffold):
                 status = headers = None
             elif isinstance(rv, (dict, list)):
                 rv = self.json.response(rv)
+            elif isinstance(rv, HTTPException) and isinstance(
+                page := rv.get_response(request.environ), self.response_class
+            ):
+                rv = page  # the error's own response: no second response made from its WSGI call
             elif isinstance(rv, Response) or callable(rv):
                 try:
                     rv = self.response_class.force_type(rv, request.environ)

@@ -89,6 +89,10 @@ STATUS_PHRASES.update(
 )
 
 
+#: Rendered error pages by (class, description): a 404 flood renders one page.
+_PAGES: dict[tuple[type, str | None], str] = {}
+
+
 class HTTPException(Exception):
     """An error answered with an HTTP status: the base of every class here.
 
@@ -118,6 +122,15 @@ class HTTPException(Exception):
 
     def get_body(self, environ: dict[str, Any] | None = None, scope: Any = None) -> str:
         """The HTML page sent as the response body."""
+        key = (type(self), self.description)
+        page = _PAGES.get(key)
+        if page is None:
+            page = self._render_body(environ)
+            if len(_PAGES) < 512 and type(self).get_description is HTTPException.get_description:
+                _PAGES[key] = page  # one page per class and description: errors repeat
+        return page
+
+    def _render_body(self, environ: dict[str, Any] | None) -> str:
         return (
             "<!doctype html>\n<html lang=en>\n"
             f"<title>{self.code} {html.escape(self.name)}</title>\n"

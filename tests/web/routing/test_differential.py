@@ -253,6 +253,10 @@ def outcome(
         return ("websocket",)
     except (wz_exceptions.NotFound, tp_exceptions.NotFound):
         return ("404",)
+    except (ValueError, TypeError, KeyError) as error:
+        # Werkzeug lets a converter's error out of an alias redirect; tapster must not.
+        assert isinstance(adapter, wz.MapAdapter), error
+        return ("werkzeug error", type(error).__name__)
     return ("match", endpoint, args)
 
 
@@ -293,6 +297,8 @@ def test_match_agrees_with_werkzeug(data, specs, options, binding):
         path, method = data.draw(requests(specs))
         websocket = data.draw(st.sampled_from([None, None, None, True, False]))
         expected = outcome(theirs, path, method, websocket)
+        if expected[0] == "werkzeug error":
+            continue  # Werkzeug's own failure: nothing to compare with
         assert outcome(ours, path, method, websocket) == expected, (path, method, specs)
 
 
