@@ -384,11 +384,11 @@ class MapAdapter:
                 raise WebsocketMismatch() from None
             raise NotFound() from None
         if rule.alias and url_map.redirect_defaults:
-            raise RequestRedirect(
-                self.make_alias_redirect_url(
-                    f"{domain_part}|{path_part}", rule.endpoint, values, method, query_args
-                )
+            canonical = self.make_alias_redirect_url(
+                f"{domain_part}|{path_part}", rule.endpoint, values, method, query_args, alias=rule
             )
+            if canonical is not None:
+                raise RequestRedirect(canonical)
         if url_map.redirect_defaults and rule._default_providers:
             redirect_url = self.get_default_redirect(rule, method, values, query_args)
             if redirect_url is not None:
@@ -512,9 +512,21 @@ class MapAdapter:
         values: Mapping[str, Any],
         method: str,
         query_args: Mapping[str, Any] | str,
-    ) -> str:
-        """The absolute canonical URL of an alias rule's match."""
-        url = self.build(endpoint, values, method, append_unknown=False, force_external=True)
+        alias: Rule | None = None,
+    ) -> str | None:
+        """The absolute URL ``build`` gives for an alias rule's match, or None when that is
+        the ``alias`` rule itself or no rule builds.
+
+        Werkzeug redirects to the alias itself (the same URL, forever) or lets a
+        converter's error out in those cases; serving the alias's match is the
+        useful answer. (``path``, the matched domain and path, is unused: it is
+        there for Werkzeug's signature.)
+        """
+        values = {key: value for key, value in values.items() if value is not None}
+        built = self._partial_build(endpoint, values, method, False)
+        if built is None or built[2] is alias:
+            return None
+        url = self._url(*built, force_external=True, url_scheme=None)
         if query_args:
             url += f"?{self.encode_query_args(query_args)}"
         return url
@@ -527,21 +539,21 @@ class MapAdapter:
         values: Mapping[str, Any],
         method: str | None,
         append_unknown: bool,
-    ) -> tuple[str, str, bool] | None:
-        """(domain part, path, websocket) of the first rule of ``endpoint`` that builds."""
+    ) -> tuple[str, str, Rule] | None:
+        """(domain part, path, rule) of the first rule of ``endpoint`` that builds."""
         if method is None:
             # The default method first: with GET and POST rules, url_for() gives the GET one.
             built = self._partial_build(endpoint, values, self.default_method, append_unknown)
             if built is not None:
                 return built
-        first: tuple[str, str, bool] | None = None
+        first: tuple[str, str, Rule] | None = None
         for rule in self.map._rules_by_endpoint.get(endpoint, ()):
             if not rule.suitable_for(values, method):
                 continue
             parts = rule.build(values, append_unknown)
             if parts is None:
                 continue
-            result = (parts[0], parts[1], rule.websocket)
+            result = (parts[0], parts[1], rule)
             if not self.map.host_matching or parts[0] == self.server_name:
                 return result
             if first is None:  # with host matching, prefer a rule on this very host
@@ -582,7 +594,19 @@ class MapAdapter:
         built = self._partial_build(endpoint, values, method, append_unknown)
         if built is None:
             raise BuildError(endpoint, values, method, self)
-        domain_part, path, websocket = built
+        return self._url(*built, force_external=force_external, url_scheme=url_scheme)
+
+    def _url(
+        self,
+        domain_part: str,
+        path: str,
+        rule: Rule,
+        force_external: bool,
+        url_scheme: str | None,
+    ) -> str:
+        """The URL of a built rule: a path when it is on this host, else absolute."""
+        url_map = self.map
+        websocket = rule.websocket
         host = self.get_host(domain_part)
         if url_scheme is None:
             url_scheme = self.url_scheme

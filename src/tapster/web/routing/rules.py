@@ -345,8 +345,10 @@ class Rule(RuleFactory):
         host: str | None = None,
         websocket: bool = False,
     ) -> None:
-        if not isinstance(string, str) or not string.startswith("/"):
-            raise ValueError(f"URL rule {string!r} must be a string starting with a slash")
+        if not isinstance(string, str):
+            raise TypeError(f"URL rule {string!r} must be a string, not {type(string).__name__}")
+        if not string.startswith("/"):
+            raise ValueError(f"URL rule {string!r} must start with a slash")
         self.rule = string
         self.is_leaf = not string.endswith("/")
         self.is_branch = string.endswith("/")
