@@ -541,24 +541,27 @@ class MapAdapter:
         append_unknown: bool,
     ) -> tuple[str, str, Rule] | None:
         """(domain part, path, rule) of the first rule of ``endpoint`` that builds."""
-        if method is None:
-            # The default method first: with GET and POST rules, url_for() gives the GET one.
-            built = self._partial_build(endpoint, values, self.default_method, append_unknown)
-            if built is not None:
-                return built
-        first: tuple[str, str, Rule] | None = None
-        for rule in self.map._rules_by_endpoint.get(endpoint, ()):
-            if not rule.suitable_for(values, method):
-                continue
-            parts = rule.build(values, append_unknown)
-            if parts is None:
-                continue
-            result = (parts[0], parts[1], rule)
-            if not self.map.host_matching or parts[0] == self.server_name:
-                return result
-            if first is None:  # with host matching, prefer a rule on this very host
-                first = result
-        return first
+        rules = self.map._rules_by_endpoint.get(endpoint)
+        if not rules:
+            return None
+        host_matching = self.map.host_matching
+        # Without a method, the bound default first: with GET and POST rules for an
+        # endpoint, url_for() gives the GET one; then any method.
+        for wanted in (self.default_method, None) if method is None else (method,):
+            first: tuple[str, str, Rule] | None = None
+            for rule in rules:
+                if not rule.suitable_for(values, wanted):
+                    continue
+                parts = rule.build(values, append_unknown)
+                if parts is None:
+                    continue
+                if not host_matching or parts[0] == self.server_name:
+                    return parts[0], parts[1], rule
+                if first is None:  # with host matching, prefer a rule on this very host
+                    first = (parts[0], parts[1], rule)
+            if first is not None:
+                return first
+        return None
 
     def build(
         self,
@@ -580,17 +583,17 @@ class MapAdapter:
         url_map = self.map
         if url_map._remap:
             url_map.update()
-        if values:
-            if hasattr(values, "lists"):  # a MultiDict: one value as is, several as a list
-                values = {
-                    key: items[0] if len(items) == 1 else items
-                    for key, items in values.lists()
-                    if len(items) != 0
-                }
-            else:
-                values = {key: value for key, value in values.items() if value is not None}
-        else:
+        if not values:
             values = {}
+        elif values.__class__ is not dict and hasattr(values, "lists"):
+            # A MultiDict (request.args): one value as is, several as a list.
+            values = {
+                key: items[0] if len(items) == 1 else items
+                for key, items in values.lists()
+                if len(items) != 0
+            }
+        else:
+            values = {key: value for key, value in values.items() if value is not None}
         built = self._partial_build(endpoint, values, method, append_unknown)
         if built is None:
             raise BuildError(endpoint, values, method, self)
@@ -605,21 +608,21 @@ class MapAdapter:
         url_scheme: str | None,
     ) -> str:
         """The URL of a built rule: a path when it is on this host, else absolute."""
-        url_map = self.map
-        websocket = rule.websocket
+        websocket = rule.websocket  # browsers need a full ws:// URL
+        if not force_external and not websocket:
+            if self.map.host_matching:
+                here = domain_part == self.server_name
+            else:
+                here = domain_part == self.subdomain
+            if here:
+                return f"{self.script_name.rstrip('/')}/{path.lstrip('/')}"
         host = self.get_host(domain_part)
         if url_scheme is None:
             url_scheme = self.url_scheme
         secure = url_scheme in ("https", "wss")
-        if websocket:  # browsers need a full ws:// URL
-            force_external = True
+        if websocket:
             url_scheme = "wss" if secure else "ws"
         elif url_scheme:
             url_scheme = "https" if secure else "http"
-        if not force_external and (
-            (url_map.host_matching and host == self.server_name)
-            or (not url_map.host_matching and domain_part == self.subdomain)
-        ):
-            return f"{self.script_name.rstrip('/')}/{path.lstrip('/')}"
         scheme = f"{url_scheme}:" if url_scheme else ""
         return f"{scheme}//{host}{self.script_name[:-1]}/{path.lstrip('/')}"
