@@ -167,3 +167,26 @@ def test_a_host_or_subdomain_pattern_with_a_slash_is_an_error():
     wz.Map([wz.Rule("/", subdomain="a/b")])
     with pytest.raises(ValueError, match="has a '/'"):
         tp.Map([tp.Rule("/", subdomain="a/b")])
+
+
+def test_an_alias_without_a_canonical_rule_is_served():
+    """An alias redirects to a rule of its endpoint that is not an alias. When none can be
+    built for the values, Werkzeug builds the alias itself (a redirect to the same URL,
+    forever) or lets the converter's ValueError out; tapster serves the alias's match."""
+    theirs, ours = (
+        m.bind("h")
+        for m in both(
+            ("/items/<int:id>", "item", {}),
+            ("/i/<id>", "item", {"alias": True}),
+            ("/only/<x>", "only", {"alias": True}),
+        )
+    )
+    with pytest.raises(ValueError):
+        theirs.match("/i/abc")
+    assert ours.match("/i/abc") == ("item", {"id": "abc"})
+    with pytest.raises(wz.RequestRedirect, match="http://h/only/x"):
+        theirs.match("/only/x")
+    assert ours.match("/only/x") == ("only", {"x": "x"})
+    for adapter in (theirs, ours):
+        with pytest.raises((wz.RequestRedirect, tp.RequestRedirect), match="http://h/items/5"):
+            adapter.match("/i/5")

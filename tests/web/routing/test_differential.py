@@ -269,6 +269,31 @@ def build_outcome(adapter: Any, endpoint: str, values: Any, **kwargs: Any) -> tu
         return ("converter error", type(error).__name__)
 
 
+def assert_same_match(
+    theirs: Any, ours: Any, path: str | None, method: str | None, websocket: bool | None,
+    specs: Any,
+) -> None:
+    """Both libraries route the request alike, but for one deliberate difference."""
+    expected = outcome(theirs, path, method, websocket)
+    got = outcome(ours, path, method, websocket)
+    if expected[0] == "werkzeug error" or (
+        expected[0] == "redirect" and served_alias(ours, got, path, method, websocket)
+    ):
+        return  # deliberate: see test_deviations.test_an_alias_without_a_canonical_rule_...
+    assert got == expected, (path, method, specs)
+
+
+def served_alias(
+    adapter: Any, got: tuple[Any, ...], path: str | None, method: str | None, websocket: Any
+) -> bool:
+    """Whether tapster served an alias rule's match (it had no canonical rule to redirect to:
+    Werkzeug redirects such an alias to itself)."""
+    if got[0] != "match":
+        return False
+    rule, _ = adapter.match(path, method, return_rule=True, websocket=websocket)
+    return rule.alias
+
+
 def make_maps(
     specs: list[RuleSpec], options: dict[str, Any]
 ) -> tuple[wz.Map, tp.Map] | None:
@@ -296,10 +321,7 @@ def test_match_agrees_with_werkzeug(data, specs, options, binding):
     for _ in range(6):
         path, method = data.draw(requests(specs))
         websocket = data.draw(st.sampled_from([None, None, None, True, False]))
-        expected = outcome(theirs, path, method, websocket)
-        if expected[0] == "werkzeug error":
-            continue  # Werkzeug's own failure: nothing to compare with
-        assert outcome(ours, path, method, websocket) == expected, (path, method, specs)
+        assert_same_match(theirs, ours, path, method, websocket, specs)
 
 
 @COMMON
@@ -398,7 +420,7 @@ def test_environ_binding_agrees_with_werkzeug(data, specs, binding):
         # lets a <name> subdomain rule take "<invalid>" as its value.
         assert outcome(ours, None, None) == ("404",)
     else:
-        assert outcome(ours, None, None) == outcome(theirs, None, None)
+        assert_same_match(theirs, ours, None, None, None, specs)
 
 
 HOSTS = ["example.com", "api.example.com", "<sub>.example.com", "<sub>.<tld>", "localhost:8080"]
@@ -428,7 +450,7 @@ def test_host_matching_agrees_with_werkzeug(data, specs, options):
     ours = maps[1].bind(server_name, script_name)
     for _ in range(4):
         path, method = data.draw(requests(specs))
-        assert outcome(ours, path, method) == outcome(theirs, path, method), (path, specs)
+        assert_same_match(theirs, ours, path, method, None, specs)
     for spec in specs:
         values = {name: "ab" for name in spec.names}
         external = data.draw(st.booleans())

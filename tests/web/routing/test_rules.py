@@ -19,8 +19,13 @@ from tapster.routing import (
 
 @pytest.mark.parametrize("string", ["", "foo", "foo/<x>"])
 def test_a_rule_must_start_with_a_slash(string):
-    with pytest.raises(ValueError, match="must be a string starting with a slash"):
+    with pytest.raises(ValueError, match="must start with a slash"):
         Rule(string)
+
+
+def test_a_rule_must_be_a_string():
+    with pytest.raises(TypeError, match="must be a string, not bytes"):
+        Rule(b"/x")
 
 
 @pytest.mark.parametrize(

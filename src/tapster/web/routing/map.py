@@ -384,11 +384,11 @@ class MapAdapter:
                 raise WebsocketMismatch() from None
             raise NotFound() from None
         if rule.alias and url_map.redirect_defaults:
-            raise RequestRedirect(
-                self.make_alias_redirect_url(
-                    f"{domain_part}|{path_part}", rule.endpoint, values, method, query_args
-                )
+            canonical = self.make_alias_redirect_url(
+                f"{domain_part}|{path_part}", rule.endpoint, values, method, query_args, alias=rule
             )
+            if canonical is not None:
+                raise RequestRedirect(canonical)
         if url_map.redirect_defaults and rule._default_providers:
             redirect_url = self.get_default_redirect(rule, method, values, query_args)
             if redirect_url is not None:
@@ -512,9 +512,21 @@ class MapAdapter:
         values: Mapping[str, Any],
         method: str,
         query_args: Mapping[str, Any] | str,
-    ) -> str:
-        """The absolute canonical URL of an alias rule's match."""
-        url = self.build(endpoint, values, method, append_unknown=False, force_external=True)
+        alias: Rule | None = None,
+    ) -> str | None:
+        """The absolute URL ``build`` gives for an alias rule's match, or None when that is
+        the ``alias`` rule itself or no rule builds.
+
+        Werkzeug redirects to the alias itself (the same URL, forever) or lets a
+        converter's error out in those cases; serving the alias's match is the
+        useful answer. (``path``, the matched domain and path, is unused: it is
+        there for Werkzeug's signature.)
+        """
+        values = {key: value for key, value in values.items() if value is not None}
+        built = self._partial_build(endpoint, values, method, False)
+        if built is None or built[2] is alias:
+            return None
+        url = self._url(*built, force_external=True, url_scheme=None)
         if query_args:
             url += f"?{self.encode_query_args(query_args)}"
         return url
@@ -527,26 +539,29 @@ class MapAdapter:
         values: Mapping[str, Any],
         method: str | None,
         append_unknown: bool,
-    ) -> tuple[str, str, bool] | None:
-        """(domain part, path, websocket) of the first rule of ``endpoint`` that builds."""
-        if method is None:
-            # The default method first: with GET and POST rules, url_for() gives the GET one.
-            built = self._partial_build(endpoint, values, self.default_method, append_unknown)
-            if built is not None:
-                return built
-        first: tuple[str, str, bool] | None = None
-        for rule in self.map._rules_by_endpoint.get(endpoint, ()):
-            if not rule.suitable_for(values, method):
-                continue
-            parts = rule.build(values, append_unknown)
-            if parts is None:
-                continue
-            result = (parts[0], parts[1], rule.websocket)
-            if not self.map.host_matching or parts[0] == self.server_name:
-                return result
-            if first is None:  # with host matching, prefer a rule on this very host
-                first = result
-        return first
+    ) -> tuple[str, str, Rule] | None:
+        """(domain part, path, rule) of the first rule of ``endpoint`` that builds."""
+        rules = self.map._rules_by_endpoint.get(endpoint)
+        if not rules:
+            return None
+        host_matching = self.map.host_matching
+        # Without a method, the bound default first: with GET and POST rules for an
+        # endpoint, url_for() gives the GET one; then any method.
+        for wanted in (self.default_method, None) if method is None else (method,):
+            first: tuple[str, str, Rule] | None = None
+            for rule in rules:
+                if not rule.suitable_for(values, wanted):
+                    continue
+                parts = rule.build(values, append_unknown)
+                if parts is None:
+                    continue
+                if not host_matching or parts[0] == self.server_name:
+                    return parts[0], parts[1], rule
+                if first is None:  # with host matching, prefer a rule on this very host
+                    first = (parts[0], parts[1], rule)
+            if first is not None:
+                return first
+        return None
 
     def build(
         self,
@@ -568,34 +583,46 @@ class MapAdapter:
         url_map = self.map
         if url_map._remap:
             url_map.update()
-        if values:
-            if hasattr(values, "lists"):  # a MultiDict: one value as is, several as a list
-                values = {
-                    key: items[0] if len(items) == 1 else items
-                    for key, items in values.lists()
-                    if len(items) != 0
-                }
-            else:
-                values = {key: value for key, value in values.items() if value is not None}
-        else:
+        if not values:
             values = {}
+        elif values.__class__ is not dict and hasattr(values, "lists"):
+            # A MultiDict (request.args): one value as is, several as a list.
+            values = {
+                key: items[0] if len(items) == 1 else items
+                for key, items in values.lists()
+                if len(items) != 0
+            }
+        else:
+            values = {key: value for key, value in values.items() if value is not None}
         built = self._partial_build(endpoint, values, method, append_unknown)
         if built is None:
             raise BuildError(endpoint, values, method, self)
-        domain_part, path, websocket = built
+        return self._url(*built, force_external=force_external, url_scheme=url_scheme)
+
+    def _url(
+        self,
+        domain_part: str,
+        path: str,
+        rule: Rule,
+        force_external: bool,
+        url_scheme: str | None,
+    ) -> str:
+        """The URL of a built rule: a path when it is on this host, else absolute."""
+        websocket = rule.websocket  # browsers need a full ws:// URL
+        if not force_external and not websocket:
+            if self.map.host_matching:
+                here = domain_part == self.server_name
+            else:
+                here = domain_part == self.subdomain
+            if here:
+                return f"{self.script_name.rstrip('/')}/{path.lstrip('/')}"
         host = self.get_host(domain_part)
         if url_scheme is None:
             url_scheme = self.url_scheme
         secure = url_scheme in ("https", "wss")
-        if websocket:  # browsers need a full ws:// URL
-            force_external = True
+        if websocket:
             url_scheme = "wss" if secure else "ws"
         elif url_scheme:
             url_scheme = "https" if secure else "http"
-        if not force_external and (
-            (url_map.host_matching and host == self.server_name)
-            or (not url_map.host_matching and domain_part == self.subdomain)
-        ):
-            return f"{self.script_name.rstrip('/')}/{path.lstrip('/')}"
         scheme = f"{url_scheme}:" if url_scheme else ""
         return f"{scheme}//{host}{self.script_name[:-1]}/{path.lstrip('/')}"

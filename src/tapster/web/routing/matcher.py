@@ -1,6 +1,7 @@
 """The matcher: which rule a (host, path, method) leads to, in Werkzeug's order.
 
-Two structures, both rebuilt by ``compile()`` after rules change:
+Two structures, both rebuilt by ``update()`` (lazily, on the first match
+after rules were added):
 
 - A dict of the fully static rules, keyed by domain part then path: a
   request for ``/about`` is one look-up, whatever the number of rules. It
@@ -16,8 +17,11 @@ Two structures, both rebuilt by ``compile()`` after rules change:
   dynamic alternatives on the way, not with the number of rules.
 
 At the end of the path the first rule of the state that takes the method
-wins. A branch rule (``/foo/``) reached without its slash raises the slash
-redirect; a rule that matched only for other methods adds them to the 405's
+and whose converters accept the matched text wins. A converter that refuses
+(``ValidationError``) means that rule does not match: the search goes on,
+as Werkzeug documents (its matcher, since 2.2, stops with 404). A branch
+rule (``/foo/``) reached without its slash raises the slash redirect; a rule
+that matched only for other methods adds them to the 405's
 ``valid_methods`` (starlette's NONE / PARTIAL / FULL in one pass). When
 nothing matched and the path has ``//``, the search runs again on the path
 with merged slashes and, when that matches, asks for a redirect to it.

@@ -345,8 +345,10 @@ class Rule(RuleFactory):
         host: str | None = None,
         websocket: bool = False,
     ) -> None:
-        if not isinstance(string, str) or not string.startswith("/"):
-            raise ValueError(f"URL rule {string!r} must be a string starting with a slash")
+        if not isinstance(string, str):
+            raise TypeError(f"URL rule {string!r} must be a string, not {type(string).__name__}")
+        if not string.startswith("/"):
+            raise ValueError(f"URL rule {string!r} must start with a slash")
         self.rule = string
         self.is_leaf = not string.endswith("/")
         self.is_branch = string.endswith("/")
@@ -463,6 +465,7 @@ class Rule(RuleFactory):
         self._trace = (*domain_trace, (False, "|"), *path_trace)
         self._converter_items = tuple(self._converters.items())
         defaults = self.defaults or {}
+        self._required = tuple(name for name in self.arguments if name not in defaults)
         self._domain_steps = self._build_steps(domain_trace, defaults)
         self._path_steps = self._build_steps(path_trace, defaults)
         self._check_redirect_to()
@@ -542,21 +545,26 @@ class Rule(RuleFactory):
 
     def _build_steps(
         self, trace: list[tuple[bool, str]], defaults: Mapping[str, Any]
-    ) -> tuple[str | tuple[str, BaseConverter], ...]:
-        """What ``build`` joins: quoted text, or (name, converter) to convert a value."""
-        steps: list[str | tuple[str, BaseConverter]] = []
+    ) -> str | tuple[str | tuple[str, Callable[[Any], str]], ...]:
+        """What ``build`` joins: quoted text, or (name, to_url) to convert a value; just the
+        text when there is no placeholder to fill."""
+        steps: list[str | tuple[str, Callable[[Any], str]]] = []
         for is_placeholder, text in trace:
             if not is_placeholder:
-                piece: str | tuple[str, BaseConverter] = quote(text, safe=PATH_SAFE)
+                piece: str | tuple[str, Callable[[Any], str]] = quote(text, safe=PATH_SAFE)
             elif text in defaults:
                 # A placeholder with a default always builds as the default.
                 piece = self._converters[text].to_url(defaults[text])
             else:
-                piece = (text, self._converters[text])
+                piece = (text, self._converters[text].to_url)
             if isinstance(piece, str) and steps and isinstance(steps[-1], str):
                 steps[-1] += piece
             else:
                 steps.append(piece)
+        if not steps:
+            return ""
+        if len(steps) == 1 and isinstance(steps[0], str):
+            return steps[0]
         return tuple(steps)
 
     def _check_redirect_to(self) -> None:
@@ -581,29 +589,24 @@ class Rule(RuleFactory):
         when ``append_unknown`` is set.
         """
         try:
-            domain = self._join(self._domain_steps, values)
-            path = self._join(self._path_steps, values)
+            domain = _join(self._domain_steps, values)
+            path = _join(self._path_steps, values)
         except (ValueError, TypeError):  # ValidationError, or a value the converter cannot take
             return None
-        if append_unknown:
-            arguments = self.arguments
-            unknown = {key: value for key, value in values.items() if key not in arguments}
-            if unknown:
-                items: Iterable[tuple[Any, Any]] = _query_items(unknown)
-                if self.map.sort_parameters:
-                    items = sorted(items, key=self.map.sort_key)
-                query = encode_query(items)
-                if query:
-                    path = f"{path}?{query}"
-        return domain, path
-
-    @staticmethod
-    def _join(steps: tuple[str | tuple[str, BaseConverter], ...], values: Mapping[str, Any]) -> str:
-        if len(steps) == 1 and isinstance(steps[0], str):
-            return steps[0]
-        return "".join(
-            step if isinstance(step, str) else step[1].to_url(values[step[0]]) for step in steps
-        )
+        if not append_unknown:
+            return domain, path
+        arguments = self.arguments
+        for key in values:
+            if key not in arguments:
+                break
+        else:  # every value filled a placeholder or a default: no query string
+            return domain, path
+        unknown = {key: value for key, value in values.items() if key not in arguments}
+        items: Iterable[tuple[Any, Any]] = _query_items(unknown)
+        if self.map.sort_parameters:
+            items = sorted(items, key=self.map.sort_key)
+        query = encode_query(items)
+        return domain, f"{path}?{query}" if query else path
 
     def _build_refusal(self, values: Mapping[str, Any]) -> str | None:
         """Why a converter refuses one of ``values``, for ``BuildError``'s message."""
@@ -624,12 +627,16 @@ class Rule(RuleFactory):
         """Whether ``values`` (and ``method``) are enough to build this rule."""
         if method is not None and self.methods is not None and method not in self.methods:
             return False
-        defaults = self.defaults or {}
-        for key in self.arguments:
-            if key not in defaults and key not in values:
+        for key in self._required:
+            if key not in values:
                 return False
-        # A value given for a defaulted argument must be the default itself.
-        return all(key not in values or value == values[key] for key, value in defaults.items())
+        defaults = self.defaults
+        if defaults:
+            # A value given for a defaulted argument must be the default itself.
+            for key, value in defaults.items():
+                if key in values and value != values[key]:
+                    return False
+        return True
 
     def provides_defaults_for(self, rule: Rule) -> bool:
         """Whether this rule is the canonical spelling of ``rule`` with defaults filled in."""
@@ -662,3 +669,19 @@ class Rule(RuleFactory):
         shown = "".join(f"<{text}>" if dynamic else text for dynamic, text in self._trace)
         methods = f" ({', '.join(sorted(self.methods))})" if self.methods is not None else ""
         return f"<{type(self).__name__} {shown.lstrip('|')!r}{methods} -> {self.endpoint}>"
+
+
+def _join(
+    steps: str | tuple[str | tuple[str, Callable[[Any], str]], ...], values: Mapping[str, Any]
+) -> str:
+    """The text of built steps (see ``Rule._build_steps``), converting the values."""
+    if steps.__class__ is str:
+        return steps  # type: ignore[return-value]
+    pieces = []
+    for step in steps:
+        if step.__class__ is str:
+            pieces.append(step)
+        else:
+            name, to_url = step  # type: ignore[misc]
+            pieces.append(to_url(values[name]))
+    return "".join(pieces)  # type: ignore[arg-type]
