@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from . import exceptions
-from .config import Config, ConfigAttribute, _timedelta
+from .config import Config, ConfigAttribute, _timedelta, debug_from_environment
 from .ctx import AppContext, RequestContext, _AppCtxGlobals, default_template_context
 from .exceptions import (
     BadRequest,
@@ -255,7 +255,7 @@ class App(Scaffold):
         """The ``config`` object: the defaults, with ``DEBUG`` from ``TAPSTER_DEBUG``."""
         root_path = self.instance_path if instance_relative else self.root_path
         defaults = dict(self.default_config)
-        defaults["DEBUG"] = os.environ.get("TAPSTER_DEBUG", "").lower() in ("1", "true", "yes")
+        defaults["DEBUG"] = debug_from_environment()
         return self.config_class(root_path, defaults)
 
     def make_aborter(self) -> exceptions.Aborter:
@@ -943,7 +943,7 @@ class App(Scaffold):
 
             load_env()
             if "TAPSTER_DEBUG" in os.environ:
-                self.debug = os.environ["TAPSTER_DEBUG"].lower() in ("1", "true", "yes")
+                self.debug = debug_from_environment()
         if debug is not None:
             self.debug = bool(debug)
         server_name = self.config.get("SERVER_NAME")

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import click
 from click.core import ParameterSource
 
+from .config import debug_from_environment
 from .globals import _cv_app
 
 if TYPE_CHECKING:
@@ -90,8 +91,7 @@ class _NoAppLocated(NoAppException):
 
 def get_debug_flag() -> bool:
     """Whether ``TAPSTER_DEBUG`` asks for debug mode (set and not ``0``, ``false`` or ``no``)."""
-    value = os.environ.get("TAPSTER_DEBUG")
-    return bool(value) and value.lower() not in ("0", "false", "no")
+    return debug_from_environment()
 
 
 def get_load_dotenv(default: bool = True) -> bool:

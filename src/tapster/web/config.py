@@ -15,9 +15,16 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import IO, Any, Generic, TypeVar
 
-__all__ = ["Config", "ConfigAttribute", "import_string"]
+__all__ = ["Config", "ConfigAttribute", "debug_from_environment", "import_string"]
 
 T = TypeVar("T")
+
+
+def debug_from_environment() -> bool:
+    """Whether ``TAPSTER_DEBUG`` asks for debug mode: set and not ``0``, ``false`` or ``no``
+    (Flask's rule for ``FLASK_DEBUG``)."""
+    value = os.environ.get("TAPSTER_DEBUG")
+    return bool(value) and value.lower() not in ("0", "false", "no")
 
 
 def import_string(name: str) -> Any:
