@@ -39,7 +39,7 @@ from .globals import _cv_app, _cv_request, g, request, session
 from .helpers import get_flashed_messages
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
-from .request import Request
+from .request import Request, _split_blueprint_path
 from .response import Response
 from .routing import BuildError, Map, MapAdapter, RequestRedirect, Rule
 from .scaffold import Scaffold, setupmethod
@@ -98,15 +98,6 @@ DEFAULT_CONFIG: dict[str, Any] = {
 AUTOESCAPE_EXTENSIONS = (".html", ".htm", ".xml", ".xhtml", ".svg")
 
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
-
-
-def _split_blueprint_path(name: str) -> list[str]:
-    """``"a.b.c"`` -> ``["a.b.c", "a.b", "a"]``: a nested blueprint and its parents."""
-    names = [name]
-    while "." in name:
-        name = name.rpartition(".")[0]
-        names.append(name)
-    return names
 
 
 class App(Scaffold):

@@ -19,13 +19,13 @@ import time
 import unicodedata
 import zlib
 from collections.abc import Iterator
-from datetime import datetime, timezone
-from email.utils import format_datetime, parsedate_to_datetime
+from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .exceptions import NotFound, PreconditionFailed, RequestedRangeNotSatisfiable
 from .globals import current_app, request
+from .http import http_date, parse_date
 
 if TYPE_CHECKING:
     from .response import Response
@@ -37,24 +37,6 @@ CHUNK_SIZE = 64 * 1024
 
 # RFC 9110 §14.1.2: bytes=first-last, bytes=first-, bytes=-suffix (one range only).
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)\Z")
-
-
-def _http_date(value: float | datetime) -> str:
-    if not isinstance(value, datetime):
-        value = datetime.fromtimestamp(value, timezone.utc)
-    elif value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return format_datetime(value.astimezone(timezone.utc), usegmt=True)
-
-
-def _parse_http_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None  # an invalid date is ignored (RFC 9110 §13.1.3)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def _entity_tags(value: str) -> list[str]:
@@ -148,14 +130,14 @@ def send_file(
         max_age = app.get_send_file_max_age(download_name)
     if max_age is not None and max_age > 0:
         headers.append(("Cache-Control", f"public, max-age={max_age}"))
-        headers.append(("Expires", _http_date(time.time() + max_age)))
+        headers.append(("Expires", http_date(time.time() + max_age)))
     elif max_age is not None:
         headers.append(("Cache-Control", "no-cache, max-age=0"))
     else:
         headers.append(("Cache-Control", "no-cache"))
     modified = last_modified if last_modified is not None else mtime
     if modified is not None:
-        headers.append(("Last-Modified", _http_date(modified)))
+        headers.append(("Last-Modified", http_date(modified)))
     if etag is True and path is not None:
         check = zlib.adler32(path.encode("utf-8", "surrogateescape")) & 0xFFFFFFFF
         etag = f"{mtime}-{size}-{check}"
@@ -207,7 +189,7 @@ def _make_conditional(
         return
     headers = response.headers
     etag = headers.get("ETag")
-    modified = _parse_http_date(headers.get("Last-Modified"))
+    modified = parse_date(headers.get("Last-Modified"))
 
     # §13.2.2: If-Match, else If-Unmodified-Since; failing -> 412.
     if_match = environ.get("HTTP_IF_MATCH")
@@ -218,7 +200,7 @@ def _make_conditional(
             file.close()
             raise PreconditionFailed()
     else:
-        unmodified_since = _parse_http_date(environ.get("HTTP_IF_UNMODIFIED_SINCE"))
+        unmodified_since = parse_date(environ.get("HTTP_IF_UNMODIFIED_SINCE"))
         if unmodified_since is not None and modified is not None and modified > unmodified_since:
             file.close()
             raise PreconditionFailed()
@@ -229,7 +211,7 @@ def _make_conditional(
         tags = _entity_tags(if_none_match)
         not_modified = "*" in tags or (etag is not None and etag.removeprefix("W/") in tags)
     else:
-        since = _parse_http_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
+        since = parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
         not_modified = since is not None and modified is not None and modified <= since
     if not_modified:
         file.close()
@@ -274,7 +256,7 @@ def _if_range_holds(if_range: str | None, etag: str | None, modified: datetime |
         return True
     if if_range.startswith(('"', "W/")):
         return etag is not None and not etag.startswith("W/") and if_range == etag
-    date = _parse_http_date(if_range)
+    date = parse_date(if_range)
     return date is not None and modified is not None and date == modified
 
 

@@ -63,12 +63,6 @@ def get_root_path(import_name: str) -> str:
     return os.path.dirname(os.path.abspath(spec.origin))
 
 
-def _endpoint_from_view_func(view_func: Callable[..., Any]) -> str:
-    if view_func is None:
-        raise TypeError("a view function or an endpoint name is needed to add a URL rule")
-    return view_func.__name__
-
-
 class Scaffold:
     """The registration API shared by ``App`` and ``Blueprint``."""
 

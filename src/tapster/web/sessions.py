@@ -256,25 +256,19 @@ class SecureCookieSessionInterface(SessionInterface):
     def save_session(self, app: App, session: SessionMixin, response: Response) -> None:
         """Set (or delete) the cookie when needed; ``Vary: Cookie`` when the session was used."""
         name = self.get_cookie_name(app)
-        domain = self.get_cookie_domain(app)
-        path = self.get_cookie_path(app)
-        secure = self.get_cookie_secure(app)
-        partitioned = self.get_cookie_partitioned(app)
-        samesite = self.get_cookie_samesite(app)
-        httponly = self.get_cookie_httponly(app)
+        attributes = {
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": self.get_cookie_secure(app),
+            "partitioned": self.get_cookie_partitioned(app),
+            "samesite": self.get_cookie_samesite(app),
+            "httponly": self.get_cookie_httponly(app),
+        }
         if session.accessed:
             add_vary(response, "Cookie")
         if not session:
             if session.modified:  # emptied in this request: remove the cookie
-                response.delete_cookie(
-                    name,
-                    domain=domain,
-                    path=path,
-                    secure=secure,
-                    partitioned=partitioned,
-                    samesite=samesite,
-                    httponly=httponly,
-                )
+                response.delete_cookie(name, **attributes)
                 add_vary(response, "Cookie")
             return
         if not self.should_set_cookie(app, session):
@@ -289,11 +283,6 @@ class SecureCookieSessionInterface(SessionInterface):
             name,
             signer.dumps(dict(session)),  # type: ignore[arg-type]
             expires=self.get_expiration_time(app, session),
-            httponly=httponly,
-            domain=domain,
-            path=path,
-            secure=secure,
-            partitioned=partitioned,
-            samesite=samesite,
+            **attributes,
         )
         add_vary(response, "Cookie")

@@ -12,9 +12,10 @@ import dataclasses
 import decimal
 import json
 import uuid
-from datetime import date, datetime, timezone
-from email.utils import format_datetime
+from datetime import date
 from typing import IO, TYPE_CHECKING, Any
+
+from ..http import http_date
 
 if TYPE_CHECKING:
     from ..app import App
@@ -67,11 +68,7 @@ class JSONProvider:
 def _default(obj: Any) -> Any:
     """What the standard ``json`` module cannot serialise, as Flask serialises it."""
     if isinstance(obj, date):
-        if not isinstance(obj, datetime):
-            obj = datetime(obj.year, obj.month, obj.day, tzinfo=timezone.utc)
-        elif obj.tzinfo is None:
-            obj = obj.replace(tzinfo=timezone.utc)
-        return format_datetime(obj.astimezone(timezone.utc), usegmt=True)
+        return http_date(obj)
     if isinstance(obj, (decimal.Decimal, uuid.UUID)):
         return str(obj)
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):

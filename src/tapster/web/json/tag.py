@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from base64 import b64decode, b64encode
 from datetime import datetime
-from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 from uuid import UUID
+
+from ..http import http_date, parse_date
 
 __all__ = ["JSONTag", "TaggedJSONSerializer"]
 
@@ -154,14 +155,10 @@ class _TagDateTime(JSONTag):
         return isinstance(value, datetime)
 
     def to_json(self, value: Any) -> Any:
-        from datetime import timezone
-
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return format_datetime(value.astimezone(timezone.utc), usegmt=True)
+        return http_date(value)
 
     def to_python(self, value: Any) -> Any:
-        return parsedate_to_datetime(value)
+        return parse_date(value)
 
 
 class TaggedJSONSerializer:
