@@ -224,3 +224,57 @@ def test_flash_and_read_in_the_same_request(app):
         return str(get_flashed_messages())
 
     assert app.test_client().get("/").text == "['now']"
+
+
+def test_session_transaction_writes_what_the_next_request_reads(app):
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        assert dict(sess) == {}
+        sess["name"] = "bea"
+    assert client.get("/get/name").text == "bea"
+
+    client.get("/set/city/oslo")
+    with client.session_transaction() as sess:
+        assert sess["city"] == "oslo" and sess["name"] == "bea"
+        del sess["city"]
+    assert client.get("/get/city").text == "None"
+
+
+def test_session_transaction_reads_the_cookie_of_its_url(app):
+    client = app.test_client()
+    with client.session_transaction(base_url="http://other.test") as sess:
+        sess["where"] = "other"
+    with client.session_transaction() as sess:
+        assert "where" not in sess  # localhost has no cookie
+    assert client.get("/get/where", base_url="http://other.test").text == "other"
+
+
+def test_session_transaction_untouched_sets_nothing(app):
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        assert not sess
+    assert client.get_cookie("session") is None
+
+
+def _empty_transaction(client):
+    with client.session_transaction():
+        pass
+
+
+def test_session_transaction_errors(app):
+    with pytest.raises(TypeError, match="cookies are disabled"):
+        _empty_transaction(app.test_client(use_cookies=False))
+
+    class Closed(SecureCookieSessionInterface):
+        def open_session(self, app, request):
+            return None
+
+    app.session_interface = Closed()
+    with pytest.raises(RuntimeError, match="did not open a session"):
+        _empty_transaction(app.test_client())
+
+    app.secret_key = None
+    app.session_interface = SecureCookieSessionInterface()
+    # Without a key the cookie interface opens no session, as in Flask.
+    with pytest.raises(RuntimeError, match="did not open a session"):
+        _empty_transaction(app.test_client())

@@ -506,9 +506,20 @@ class App(Scaffold):
     # -- URLs ----------------------------------------------------------------------
 
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
-        """The URL map bound to a request, or (outside one) to ``SERVER_NAME`` if set."""
+        """The URL map bound to a request, or (outside one) to ``SERVER_NAME`` if set.
+
+        With ``TRUSTED_HOSTS`` set, a request whose ``Host`` is not in it
+        raises ``SecurityError`` (400), which becomes its routing exception.
+        """
         config = self.config
         if request is not None:
+            trusted_hosts = config["TRUSTED_HOSTS"]
+            if trusted_hosts is not None:
+                # Checked here, before routing, so that an untrusted Host is a
+                # 400 for every URL and never reaches a view or url_for.
+                request.trusted_hosts = trusted_hosts
+                request.__dict__.pop("host", None)  # a host read before was not checked
+                request.host  # noqa: B018 - reading it checks it (SecurityError)
             subdomain: str | None = None
             server_name = config["SERVER_NAME"]
             if self.url_map.host_matching:
