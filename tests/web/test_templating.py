@@ -161,3 +161,44 @@ def test_request_in_template_outside_request(app):
     with app.app_context():
         assert render_template_string("{{ g }}").startswith("&lt;tapster.g of")
         assert request.__class__.__name__ == "LocalProxy"
+
+
+@pytest.mark.parametrize(
+    ("name", "escaped"),
+    [("a.html", True), ("a.htm", True), ("a.xml", True), ("a.xhtml", True), ("a.svg", True),
+     ("a.txt", False), ("a.js", False), ("a.HTML", False)],
+)
+def test_autoescape_extensions(app, tmp_path, name, escaped):
+    (tmp_path / "templates" / name).write_text("{{ value }}")
+    with app.test_request_context():
+        out = render_template(name, value="<&>")
+    assert out == ("&lt;&amp;&gt;" if escaped else "<&>")
+
+
+def test_blueprint_app_variants_reach_every_template(app):
+    bp = Blueprint("bp", __name__)
+    bp.app_context_processor(lambda: {"everywhere": "yes"})
+    bp.context_processor(lambda: {"local": "bp only"})
+
+    @bp.app_template_test("short")
+    def is_short(text):
+        return len(text) < 3
+
+    @bp.app_template_global("triple")
+    def triple(n):
+        return n * 3
+
+    @bp.route("/in")
+    def inside():
+        return render_template_string("{{ everywhere }} {{ local }}")
+
+    @app.route("/out")
+    def outside():
+        return render_template_string(
+            "{{ everywhere }} [{{ local }}] {{ 'ab' is short }} {{ triple(2) }}"
+        )
+
+    app.register_blueprint(bp)
+    client = app.test_client()
+    assert client.get("/in").text == "yes bp only"
+    assert client.get("/out").text == "yes [] True 6"
