@@ -27,7 +27,7 @@ from .datastructures import (
 from .exceptions import BadRequest, UnsupportedMediaType
 from .formparser import FormDataParser
 from .globals import _cv_app
-from .http import wsgi_to_text
+from .http import get_content_length, parse_options_header, wsgi_to_text
 from .sansio import SansIORequest
 from .streams import get_input_stream
 from .utils import cached_property
@@ -142,6 +142,19 @@ class Request(SansIORequest):
     def remote_addr(self) -> str | None:  # type: ignore[override]
         """The client's address (``REMOTE_ADDR``)."""
         return self.environ.get("REMOTE_ADDR")
+
+    @cached_property
+    def content_length(self) -> int | None:  # type: ignore[override]
+        """The announced body length; ``None`` if absent or chunked, 0 if malformed."""
+        environ = self.environ
+        return get_content_length(
+            environ.get("CONTENT_LENGTH"), environ.get("HTTP_TRANSFER_ENCODING")
+        )
+
+    @cached_property
+    def _parsed_content_type(self) -> tuple[str, dict[str, str]]:
+        # Straight from the environ: the same field, without building the headers view.
+        return parse_options_header(self.environ.get("CONTENT_TYPE", ""))
 
     # ------------------------------------------------------------------ body
 
