@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 
-from tapster import App, send_file, send_from_directory
+from tapster import App, Blueprint, send_file, send_from_directory
 
 
 @pytest.fixture
@@ -78,3 +79,23 @@ def test_max_age_setting(app):
     response = app.test_client().get("/static/hello.txt")
     assert response.headers["Cache-Control"] == "public, max-age=60"
     assert "Expires" in response.headers
+
+
+def test_blueprint_static_files_ask_the_blueprint_for_their_max_age(app, tmp_path):
+    class LongCache(Blueprint):
+        def get_send_file_max_age(self, filename):
+            return 3600 if filename.endswith(".txt") else super().get_send_file_max_age(filename)
+
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = timedelta(minutes=1)
+    app.register_blueprint(
+        LongCache("long", __name__, static_folder=str(tmp_path / "static"),
+                  static_url_path="/long"))
+    app.register_blueprint(
+        Blueprint("plain", __name__, static_folder=str(tmp_path / "static"),
+                  static_url_path="/plain"))
+    (tmp_path / "static" / "style.css").write_text("p {}")
+    client = app.test_client()
+    assert client.get("/long/hello.txt").headers["Cache-Control"] == "public, max-age=3600"
+    assert client.get("/long/style.css").headers["Cache-Control"] == "public, max-age=60"
+    assert client.get("/plain/hello.txt").headers["Cache-Control"] == "public, max-age=60"
+    assert client.get("/static/hello.txt").headers["Cache-Control"] == "public, max-age=60"
