@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 
-from tapster import App, send_file, send_from_directory
+from tapster import App, Blueprint, send_file, send_from_directory
 
 
 @pytest.fixture
@@ -137,3 +138,23 @@ def test_traversal_and_links_out_of_the_folder_are_not_found(app, tmp_path, path
 def test_links_inside_the_folder_are_followed(app, tmp_path):
     (tmp_path / "static" / "alias.txt").symlink_to(tmp_path / "static" / "hello.txt")
     assert app.test_client().get("/static/alias.txt").data == b"0123456789"
+
+
+def test_blueprint_static_files_ask_the_blueprint_for_their_max_age(app, tmp_path):
+    class LongCache(Blueprint):
+        def get_send_file_max_age(self, filename):
+            return 3600 if filename.endswith(".txt") else super().get_send_file_max_age(filename)
+
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = timedelta(minutes=1)
+    app.register_blueprint(
+        LongCache("long", __name__, static_folder=str(tmp_path / "static"),
+                  static_url_path="/long"))
+    app.register_blueprint(
+        Blueprint("plain", __name__, static_folder=str(tmp_path / "static"),
+                  static_url_path="/plain"))
+    (tmp_path / "static" / "style.css").write_text("p {}")
+    client = app.test_client()
+    assert client.get("/long/hello.txt").headers["Cache-Control"] == "public, max-age=3600"
+    assert client.get("/long/style.css").headers["Cache-Control"] == "public, max-age=60"
+    assert client.get("/plain/hello.txt").headers["Cache-Control"] == "public, max-age=60"
+    assert client.get("/static/hello.txt").headers["Cache-Control"] == "public, max-age=60"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+import tapster
 from tapster import App, flash, g, request, session
 from tapster.blueprints import Blueprint
 from tapster.signals import before_render_template, template_rendered
 from tapster.templating import (
+    get_template_attribute,
     render_template,
     render_template_string,
     stream_template,
@@ -202,3 +204,16 @@ def test_blueprint_app_variants_reach_every_template(app):
     client = app.test_client()
     assert client.get("/in").text == "yes bp only"
     assert client.get("/out").text == "yes [] True 6"
+
+
+def test_get_template_attribute_calls_a_macro(app, tmp_path):
+    (tmp_path / "templates" / "_macros.html").write_text(
+        "{% set greeting = 'Hello' %}"
+        "{% macro hello(name) %}{{ greeting }}, {{ name }}!{% endmacro %}"
+    )
+    with app.app_context():
+        hello = tapster.get_template_attribute("_macros.html", "hello")
+        assert hello("<World>") == "Hello, &lt;World&gt;!"
+        assert get_template_attribute("_macros.html", "greeting") == "Hello"
+        with pytest.raises(AttributeError):
+            get_template_attribute("_macros.html", "missing")

@@ -42,7 +42,7 @@ from .logging import create_logger
 from .request import Request, _split_blueprint_path
 from .response import Response
 from .routing import BuildError, Map, MapAdapter, RequestRedirect, Rule
-from .scaffold import Scaffold, setupmethod
+from .scaffold import Scaffold, send_file_max_age, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .signals import (
     appcontext_tearing_down,
@@ -274,12 +274,7 @@ class App(Scaffold):
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """Seconds a sent file may be cached: ``SEND_FILE_MAX_AGE_DEFAULT`` (None: revalidate)."""
-        value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
-        if value is None:
-            return None
-        if isinstance(value, timedelta):
-            return int(value.total_seconds())
-        return int(value)
+        return send_file_max_age(self.config)
 
     def open_instance_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
