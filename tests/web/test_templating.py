@@ -217,3 +217,20 @@ def test_get_template_attribute_calls_a_macro(app, tmp_path):
         assert get_template_attribute("_macros.html", "greeting") == "Hello"
         with pytest.raises(AttributeError):
             get_template_attribute("_macros.html", "missing")
+
+
+def test_jinja_environment_class_is_replaceable(tmp_path):
+    from tapster.templating import Environment
+
+    class Custom(Environment):
+        pass
+
+    class CustomApp(App):
+        jinja_environment = Custom
+
+    assert App.jinja_environment is Environment
+    assert type(App(__name__).jinja_env) is Environment
+    custom = CustomApp(__name__, root_path=str(tmp_path))
+    assert type(custom.jinja_env) is Custom
+    with custom.app_context():
+        assert render_template_string("{{ 1 + 1 }}") == "2"

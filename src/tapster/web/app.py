@@ -100,6 +100,19 @@ AUTOESCAPE_EXTENSIONS = (".html", ".htm", ".xml", ".xhtml", ".svg")
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
 
+class _TemplatingClass:
+    """A class attribute that is ``tapster.templating.Environment``, imported when read.
+
+    ``App.jinja_environment`` is a class, as in Flask, but importing the
+    templating module (and Jinja2) is left for the first template.
+    """
+
+    def __get__(self, instance: object, owner: type | None = None) -> type:
+        from .templating import Environment
+
+        return Environment
+
+
 class App(Scaffold):
     """The WSGI application: create one per project, register views on it, serve it.
 
@@ -133,6 +146,9 @@ class App(Scaffold):
     default_config = DEFAULT_CONFIG
     #: Options for the Jinja2 environment (``autoescape``, ``extensions``...).
     jinja_options: dict[str, Any] = {}
+    #: The Jinja2 environment class (``tapster.templating.Environment``);
+    #: a subclass may name its own. Imported on first use, as Jinja2 is.
+    jinja_environment: type[Environment] = _TemplatingClass()  # type: ignore[assignment]
 
     #: Testing mode (errors propagate to the test): the ``TESTING`` config key.
     testing = ConfigAttribute[bool]("TESTING")
@@ -376,14 +392,12 @@ class App(Scaffold):
 
     def create_jinja_environment(self) -> Environment:
         """The Jinja2 environment: autoescape by file type, reload in debug, Flask's globals."""
-        from .templating import Environment
-
         options = dict(self.jinja_options)
         options.setdefault("autoescape", self.select_jinja_autoescape)
         if "auto_reload" not in options:
             auto_reload = self.config["TEMPLATES_AUTO_RELOAD"]
             options["auto_reload"] = self.debug if auto_reload is None else auto_reload
-        env = Environment(self, **options)
+        env = self.jinja_environment(self, **options)
         env.globals.update(
             url_for=self.url_for,
             get_flashed_messages=get_flashed_messages,
