@@ -56,6 +56,10 @@ MULTIPART_CHUNK_SIZE = 64 * 1024
 # of printable ASCII up to 200 (clients are sloppier than the RFC, and
 # Werkzeug takes any ASCII), but nothing that could break the delimiter line.
 _VALID_BOUNDARY = re.compile(r"[ -~]{0,199}[!-~]")
+# The Content-Disposition browsers send, with nothing to unescape: read by
+# this one regex. Anything else (escapes, RFC 2231 filename*=, odd spacing)
+# goes through parse_options_header, as Werkzeug reads every part.
+_PLAIN_DISPOSITION = re.compile(r'form-data; name="([^"\\%]*)"(?:; filename="([^"\\%]*)")?')
 # The charsets a text field may declare (Werkzeug's safe list, with the
 # aliases Python knows them by): decoding with whatever a client names
 # (UTF-7, say) would let it smuggle markup past filters.
@@ -293,11 +297,16 @@ class _MultipartCollector:
 
     def start(self, segment: Any) -> None:
         """A part begins; ``segment`` is the parser's ``MultipartSegment``."""
-        # The disposition is read with the same parser as every other header
-        # (RFC 2231 filename*=, quoted-pair and %22 escapes), as Werkzeug does.
-        _, params = parse_options_header(segment.header("Content-Disposition"))
-        self._name = params.get("name")
-        self._filename = filename = params.get("filename")
+        # Not the multipart package's name and filename: it skips filename*=
+        # and strips Windows paths. Read as every other header is read.
+        disposition = segment.header("Content-Disposition")
+        plain = _PLAIN_DISPOSITION.fullmatch(disposition)
+        if plain is not None:
+            self._name, filename = plain.groups()
+        else:
+            params = parse_options_header(disposition)[1]
+            self._name, filename = params.get("name"), params.get("filename")
+        self._filename = filename
         self._segment = segment
         if filename is None:
             self._chunks = []
