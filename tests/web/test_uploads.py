@@ -396,3 +396,11 @@ def test_a_file_storage_can_be_sent_by_the_client() -> None:
     assert response.get_json()["files"] == [
         ["g", "g", "again.txt", "text/plain", "text/plain", {}, "again", True]
     ]
+
+
+def test_the_public_names() -> None:
+    import tapster.datastructures
+    import tapster.utils
+
+    assert tapster.utils.secure_filename is secure_filename
+    assert tapster.datastructures.FileStorage is FileStorage
