@@ -42,6 +42,7 @@ from .web import (
 
 if TYPE_CHECKING:
     from .web import (
+        get_template_attribute,
         render_template,
         render_template_string,
         stream_template,
@@ -65,6 +66,7 @@ __all__ = [
     "flash",
     "g",
     "get_flashed_messages",
+    "get_template_attribute",
     "has_app_context",
     "has_request_context",
     "json",
@@ -85,7 +87,13 @@ __all__ = [
 ]
 
 _LAZY_WEB_NAMES = frozenset(
-    ["render_template", "render_template_string", "stream_template", "stream_template_string"]
+    [
+        "get_template_attribute",
+        "render_template",
+        "render_template_string",
+        "stream_template",
+        "stream_template_string",
+    ]
 )
 
 

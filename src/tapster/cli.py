@@ -6,6 +6,8 @@ The ``tapster`` command around it is the framework's click group
 (``tapster.web.cli.TapsterGroup``): ``tapster run``, ``routes``, ``shell``
 and a tapster app's own commands; ``serve`` hands its arguments, untouched,
 to the ``argparse`` parser, which stays the one source of its flags.
+The names of ``flask.cli`` (``with_appcontext``, ``AppGroup``...) are
+importable from here, as a ported app would write them.
 """
 
 from __future__ import annotations
@@ -22,9 +24,31 @@ import click
 
 from .net import BindError
 from .settings import Settings, SettingsError
-from .web.cli import TapsterGroup, parse_app_expression
+from .web.cli import (  # what ``flask.cli`` offers, under the name a port would import
+    AppGroup,
+    NoAppException,
+    ScriptInfo,
+    TapsterGroup,
+    load_dotenv,
+    parse_app_expression,
+    pass_script_info,
+    with_appcontext,
+)
 
-__all__ = ["AppLoadError", "cli", "load_app", "main", "serve_main"]
+__all__ = [
+    "AppGroup",
+    "AppLoadError",
+    "NoAppException",
+    "ScriptInfo",
+    "TapsterGroup",
+    "cli",
+    "load_app",
+    "load_dotenv",
+    "main",
+    "pass_script_info",
+    "serve_main",
+    "with_appcontext",
+]
 
 _GROUP_TITLES = {
     "binding": "where to listen",

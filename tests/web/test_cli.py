@@ -683,3 +683,11 @@ def test_find_best_app_prefers_app_over_other_instances(project):
     module.other = App("other")
     module.app = App("main")
     assert find_best_app(module) is module.app
+
+
+def test_flask_cli_names_import_from_tapster_cli():
+    import tapster.cli
+    import tapster.web.cli
+
+    for name in ("with_appcontext", "AppGroup", "ScriptInfo", "pass_script_info", "load_dotenv"):
+        assert getattr(tapster.cli, name) is getattr(tapster.web.cli, name)

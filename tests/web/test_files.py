@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 
-from tapster import App, send_file, send_from_directory
+from tapster import App, Blueprint, send_file, send_from_directory
 
 
 @pytest.fixture
@@ -78,3 +79,82 @@ def test_max_age_setting(app):
     response = app.test_client().get("/static/hello.txt")
     assert response.headers["Cache-Control"] == "public, max-age=60"
     assert "Expires" in response.headers
+
+
+def test_unmodified_since_and_if_range(app):
+    client = app.test_client()
+    first = client.get("/static/hello.txt")
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    old = "Mon, 01 Jan 1990 00:00:00 GMT"
+    assert client.get("/static/hello.txt", headers={"If-Unmodified-Since": old}).status_code == 412
+    fresh = client.get("/static/hello.txt", headers={"If-Unmodified-Since": modified})
+    assert fresh.status_code == 200
+    assert client.get("/static/hello.txt", headers={"If-Match": etag}).status_code == 200
+    # If-Range: the range only while the file is unchanged, the whole file otherwise.
+    same = client.get("/static/hello.txt", headers={"Range": "bytes=0-1", "If-Range": etag})
+    assert (same.status_code, same.data) == (206, b"01")
+    stale = client.get("/static/hello.txt", headers={"Range": "bytes=0-1", "If-Range": '"old"'})
+    assert (stale.status_code, stale.data) == (200, b"0123456789")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["bytes=0-1,4-5", "items=0-1", "bytes=5-2", "bytes=x-y", "bytes="],
+)
+def test_ranges_answered_whole_when_not_one_valid_byte_range(app, value):
+    response = app.test_client().get("/static/hello.txt", headers={"Range": value})
+    assert (response.status_code, response.data) == (200, b"0123456789")
+    assert response.headers["Accept-Ranges"] == "bytes"
+
+
+def test_range_edges(app):
+    client = app.test_client()
+    whole = client.get("/static/hello.txt", headers={"Range": "bytes=0-"})
+    assert (whole.status_code, whole.data) == (206, b"0123456789")
+    clipped = client.get("/static/hello.txt", headers={"Range": "bytes=8-100"})
+    assert (clipped.data, clipped.headers["Content-Range"]) == (b"89", "bytes 8-9/10")
+    longer_suffix = client.get("/static/hello.txt", headers={"Range": "bytes=-50"})
+    assert (longer_suffix.status_code, longer_suffix.data) == (206, b"0123456789")
+    last = client.get("/static/hello.txt", headers={"Range": "bytes=9-9"})
+    assert (last.data, last.headers["Content-Length"]) == (b"9", "1")
+    assert client.get("/static/hello.txt", headers={"Range": "bytes=10-"}).status_code == 416
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/static/%2e%2e/secret.txt", "/static/..%2fsecret.txt", "/static/%00hello.txt",
+     "/static//etc/passwd", "/static/link.txt", "/static/linked_dir/secret.txt"],
+)
+def test_traversal_and_links_out_of_the_folder_are_not_found(app, tmp_path, path):
+    (tmp_path / "secret.txt").write_text("secret")
+    (tmp_path / "static" / "link.txt").symlink_to(tmp_path / "secret.txt")
+    (tmp_path / "static" / "linked_dir").symlink_to(tmp_path)
+    # "//" is first merged by a redirect, as in Flask.
+    response = app.test_client().get(path, follow_redirects=True)
+    assert response.status_code == 404
+    assert b"secret" not in response.data
+
+
+def test_links_inside_the_folder_are_followed(app, tmp_path):
+    (tmp_path / "static" / "alias.txt").symlink_to(tmp_path / "static" / "hello.txt")
+    assert app.test_client().get("/static/alias.txt").data == b"0123456789"
+
+
+def test_blueprint_static_files_ask_the_blueprint_for_their_max_age(app, tmp_path):
+    class LongCache(Blueprint):
+        def get_send_file_max_age(self, filename):
+            return 3600 if filename.endswith(".txt") else super().get_send_file_max_age(filename)
+
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = timedelta(minutes=1)
+    app.register_blueprint(
+        LongCache("long", __name__, static_folder=str(tmp_path / "static"),
+                  static_url_path="/long"))
+    app.register_blueprint(
+        Blueprint("plain", __name__, static_folder=str(tmp_path / "static"),
+                  static_url_path="/plain"))
+    (tmp_path / "static" / "style.css").write_text("p {}")
+    client = app.test_client()
+    assert client.get("/long/hello.txt").headers["Cache-Control"] == "public, max-age=3600"
+    assert client.get("/long/style.css").headers["Cache-Control"] == "public, max-age=60"
+    assert client.get("/plain/hello.txt").headers["Cache-Control"] == "public, max-age=60"
+    assert client.get("/static/hello.txt").headers["Cache-Control"] == "public, max-age=60"

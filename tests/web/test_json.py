@@ -130,3 +130,49 @@ def test_request_json_uses_the_app_provider(app):
 def test_dict_return_uses_provider(app):
     app.add_url_rule("/", "index", lambda: {"when": datetime.date(2020, 5, 17)})
     assert app.test_client().get("/").json == {"when": "Sun, 17 May 2020 00:00:00 GMT"}
+
+
+JSON_VALUES = [
+    {"b": [1, 2.5, None, True], "a": {"é": "ü", "n": -0.0}},
+    "plain",
+    "snow ☃ \u2028 </script>",
+    [float("inf"), float("nan")],
+    {1: "int key", "1.5": 2},
+    {"when": datetime.date(2024, 1, 2), "id": uuid.UUID(int=1), "d": decimal.Decimal("1.10")},
+    [],
+    None,
+]
+
+
+@pytest.mark.parametrize("value", JSON_VALUES)
+@pytest.mark.parametrize("ensure_ascii", [True, False])
+@pytest.mark.parametrize("sort_keys", [True, False])
+def test_response_encoding_equals_dumps(app, value, ensure_ascii, sort_keys):
+    """The direct C-encoder path of ``response()`` gives exactly what ``dumps`` gives."""
+    app.json.ensure_ascii = ensure_ascii
+    app.json.sort_keys = sort_keys
+
+
+    def outcome(encode):
+        try:
+            return encode()
+        except TypeError as error:  # keys of mixed types cannot be sorted
+            return type(error)
+
+    with app.app_context():
+        body = outcome(lambda: app.json.response(value).get_data(as_text=True))
+        dumped = outcome(lambda: app.json.dumps(value, separators=(",", ":")) + "\n")
+        assert body == dumped
+
+
+def test_response_encoding_errors_leave_no_trace(app):
+    loop: list = []
+    loop.append(loop)
+    shared = {"k": [1, 2]}
+    with app.app_context():
+        with pytest.raises(ValueError, match="Circular reference"):
+            app.json.response(loop)
+        with pytest.raises(TypeError, match="not JSON serializable"):
+            app.json.response({"x": shared, "y": object()})
+        # The same objects encode fine afterwards, twice over (no stale records).
+        assert app.json.response([shared, shared]).json == [{"k": [1, 2]}] * 2

@@ -434,6 +434,43 @@ def test_short_body_is_a_disconnect() -> None:
     assert caught.value.code == 400
 
 
+class _Trickle(io.RawIOBase):
+    """A ``wsgi.input`` that gives at most three bytes a read, or fails."""
+
+    def __init__(self, data: bytes, fail: bool = False) -> None:
+        self._data, self._fail = data, fail
+
+    def read(self, size: int = -1) -> bytes:
+        if self._fail:
+            raise OSError("connection reset")
+        piece, self._data = self._data[:3], self._data[3:]
+        return piece
+
+
+@pytest.mark.parametrize("size", [10, 64 * 1024, 64 * 1024 + 1])
+def test_get_data_reads_exactly_the_body(size) -> None:
+    body = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    length = {"Content-Length": str(size)}
+    environ = make_environ(method="POST", body=body + b"NEXT", headers=length)
+    request = Request(environ)
+    assert request.get_data() == body
+    assert request.stream.read() == b""  # nothing left, whichever way it was read
+    assert environ["wsgi.input"].read() == b"NEXT"  # never read past the body
+    trickled = make_environ(method="POST", headers=length)
+    trickled["wsgi.input"] = _Trickle(body)
+    assert Request(trickled).get_data() == body
+    broken = make_environ(method="POST", headers=length)
+    broken["wsgi.input"] = _Trickle(body, fail=True)
+    with pytest.raises(ClientDisconnected):
+        Request(broken).get_data()
+
+
+def test_get_data_after_stream_reads_the_rest() -> None:
+    request = post(b"0123456789", "application/octet-stream")
+    assert request.stream.read(4) == b"0123"
+    assert request.get_data() == b"456789"
+
+
 def test_form_parsing() -> None:
     request = post(b"a=1&a=2&b=x+y&c=%C3%A9&d")
     assert isinstance(request.form, ImmutableMultiDict)

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from markupsafe import Markup
 
-from tapster import App, flash, get_flashed_messages, session
+from tapster import App, flash, get_flashed_messages, request, session
 from tapster.sessions import SecureCookieSessionInterface
 
 
@@ -224,3 +224,120 @@ def test_flash_and_read_in_the_same_request(app):
         return str(get_flashed_messages())
 
     assert app.test_client().get("/").text == "['now']"
+
+
+def test_session_transaction_writes_what_the_next_request_reads(app):
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        assert dict(sess) == {}
+        sess["name"] = "bea"
+    assert client.get("/get/name").text == "bea"
+
+    client.get("/set/city/oslo")
+    with client.session_transaction() as sess:
+        assert sess["city"] == "oslo" and sess["name"] == "bea"
+        del sess["city"]
+    assert client.get("/get/city").text == "None"
+
+
+def test_session_transaction_reads_the_cookie_of_its_url(app):
+    client = app.test_client()
+    with client.session_transaction(base_url="http://other.test") as sess:
+        sess["where"] = "other"
+    with client.session_transaction() as sess:
+        assert "where" not in sess  # localhost has no cookie
+    assert client.get("/get/where", base_url="http://other.test").text == "other"
+
+
+def test_session_transaction_untouched_sets_nothing(app):
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        assert not sess
+    assert client.get_cookie("session") is None
+
+
+def _empty_transaction(client):
+    with client.session_transaction():
+        pass
+
+
+def test_session_transaction_errors(app):
+    with pytest.raises(TypeError, match="cookies are disabled"):
+        _empty_transaction(app.test_client(use_cookies=False))
+
+    class Closed(SecureCookieSessionInterface):
+        def open_session(self, app, request):
+            return None
+
+    app.session_interface = Closed()
+    with pytest.raises(RuntimeError, match="did not open a session"):
+        _empty_transaction(app.test_client())
+
+    app.secret_key = None
+    app.session_interface = SecureCookieSessionInterface()
+    # Without a key the cookie interface opens no session, as in Flask.
+    with pytest.raises(RuntimeError, match="did not open a session"):
+        _empty_transaction(app.test_client())
+
+
+def test_partitioned_cookie(app):
+    app.config.update(SESSION_COOKIE_PARTITIONED=True, SESSION_COOKIE_SECURE=True)
+    cookie = app.test_client().get("/set/a/1").headers["Set-Cookie"]
+    assert "Partitioned" in cookie and "Secure" in cookie
+
+
+@pytest.mark.parametrize("refresh", [True, False])
+def test_refresh_each_request_for_permanent_sessions(app, refresh):
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = refresh
+
+    @app.route("/login")
+    def login():
+        session.permanent = True
+        session["user"] = 1
+        return "in"
+
+    app.add_url_rule("/plain", "plain", lambda: "plain")
+    app.add_url_rule("/read", "read", lambda: str(session.get("user")))
+    client = app.test_client()
+    client.get("/login")
+    # A permanent session is sent again (a new expiry) even when unchanged, if refreshing.
+    assert ("Set-Cookie" in client.get("/read").headers) is refresh
+    assert ("Set-Cookie" in client.get("/plain").headers) is refresh
+    # A session that is not permanent is never refreshed.
+    client.get("/clear")
+    client.get("/set/a/1")
+    assert "Set-Cookie" not in client.get("/get/a").headers
+
+
+def test_modified_needs_a_top_level_change(app):
+    @app.route("/nested")
+    def nested():
+        if "items" not in session:
+            session["items"] = []
+            return "created"
+        session["items"].append(1)  # a change Flask's session cannot see
+        if request.args.get("mark"):
+            session.modified = True
+        return str(session["items"])
+
+    client = app.test_client()
+    client.get("/nested")
+    assert client.get("/nested").text == "[1]"
+    assert client.get("/nested").text == "[1]"  # the append was not saved
+    assert client.get("/nested?mark=1").text == "[1]"
+    assert client.get("/nested").text == "[1, 1]"
+
+
+def test_accessed_sets_vary_even_without_a_change(app):
+    response = app.test_client().get("/get/a")
+    assert response.headers["Vary"] == "Cookie"
+    assert "Set-Cookie" not in response.headers
+
+
+def test_emptied_session_deletes_the_cookie(app):
+    client = app.test_client()
+    client.get("/set/a/1")
+    response = client.get("/clear")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("session=;") and "Expires=Thu, 01 Jan 1970" in cookie
+    assert client.get_cookie("session") is None

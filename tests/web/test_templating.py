@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+import tapster
 from tapster import App, flash, g, request, session
 from tapster.blueprints import Blueprint
 from tapster.signals import before_render_template, template_rendered
 from tapster.templating import (
+    get_template_attribute,
     render_template,
     render_template_string,
     stream_template,
@@ -161,3 +163,74 @@ def test_request_in_template_outside_request(app):
     with app.app_context():
         assert render_template_string("{{ g }}").startswith("&lt;tapster.g of")
         assert request.__class__.__name__ == "LocalProxy"
+
+
+@pytest.mark.parametrize(
+    ("name", "escaped"),
+    [("a.html", True), ("a.htm", True), ("a.xml", True), ("a.xhtml", True), ("a.svg", True),
+     ("a.txt", False), ("a.js", False), ("a.HTML", False)],
+)
+def test_autoescape_extensions(app, tmp_path, name, escaped):
+    (tmp_path / "templates" / name).write_text("{{ value }}")
+    with app.test_request_context():
+        out = render_template(name, value="<&>")
+    assert out == ("&lt;&amp;&gt;" if escaped else "<&>")
+
+
+def test_blueprint_app_variants_reach_every_template(app):
+    bp = Blueprint("bp", __name__)
+    bp.app_context_processor(lambda: {"everywhere": "yes"})
+    bp.context_processor(lambda: {"local": "bp only"})
+
+    @bp.app_template_test("short")
+    def is_short(text):
+        return len(text) < 3
+
+    @bp.app_template_global("triple")
+    def triple(n):
+        return n * 3
+
+    @bp.route("/in")
+    def inside():
+        return render_template_string("{{ everywhere }} {{ local }}")
+
+    @app.route("/out")
+    def outside():
+        return render_template_string(
+            "{{ everywhere }} [{{ local }}] {{ 'ab' is short }} {{ triple(2) }}"
+        )
+
+    app.register_blueprint(bp)
+    client = app.test_client()
+    assert client.get("/in").text == "yes bp only"
+    assert client.get("/out").text == "yes [] True 6"
+
+
+def test_get_template_attribute_calls_a_macro(app, tmp_path):
+    (tmp_path / "templates" / "_macros.html").write_text(
+        "{% set greeting = 'Hello' %}"
+        "{% macro hello(name) %}{{ greeting }}, {{ name }}!{% endmacro %}"
+    )
+    with app.app_context():
+        hello = tapster.get_template_attribute("_macros.html", "hello")
+        assert hello("<World>") == "Hello, &lt;World&gt;!"
+        assert get_template_attribute("_macros.html", "greeting") == "Hello"
+        with pytest.raises(AttributeError):
+            get_template_attribute("_macros.html", "missing")
+
+
+def test_jinja_environment_class_is_replaceable(tmp_path):
+    from tapster.templating import Environment
+
+    class Custom(Environment):
+        pass
+
+    class CustomApp(App):
+        jinja_environment = Custom
+
+    assert App.jinja_environment is Environment
+    assert type(App(__name__).jinja_env) is Environment
+    custom = CustomApp(__name__, root_path=str(tmp_path))
+    assert type(custom.jinja_env) is Custom
+    with custom.app_context():
+        assert render_template_string("{{ 1 + 1 }}") == "2"

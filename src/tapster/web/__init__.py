@@ -37,6 +37,7 @@ from .response import Response
 
 if TYPE_CHECKING:
     from .templating import (
+        get_template_attribute,
         render_template,
         render_template_string,
         stream_template,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 
 # Jinja2 is imported when templates are first used, not with the framework.
 _TEMPLATING = {
+    "get_template_attribute",
     "render_template",
     "render_template_string",
     "stream_template",
@@ -64,6 +66,7 @@ __all__ = [
     "flash",
     "g",
     "get_flashed_messages",
+    "get_template_attribute",
     "has_app_context",
     "has_request_context",
     "json",

@@ -42,7 +42,7 @@ from .logging import create_logger
 from .request import Request, _split_blueprint_path
 from .response import Response
 from .routing import BuildError, Map, MapAdapter, RequestRedirect, Rule
-from .scaffold import Scaffold, setupmethod
+from .scaffold import Scaffold, send_file_max_age, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .signals import (
     appcontext_tearing_down,
@@ -100,6 +100,19 @@ AUTOESCAPE_EXTENSIONS = (".html", ".htm", ".xml", ".xhtml", ".svg")
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
 
+class _TemplatingClass:
+    """A class attribute that is ``tapster.templating.Environment``, imported when read.
+
+    ``App.jinja_environment`` is a class, as in Flask, but importing the
+    templating module (and Jinja2) is left for the first template.
+    """
+
+    def __get__(self, instance: object, owner: type | None = None) -> type:
+        from .templating import Environment
+
+        return Environment
+
+
 class App(Scaffold):
     """The WSGI application: create one per project, register views on it, serve it.
 
@@ -133,6 +146,9 @@ class App(Scaffold):
     default_config = DEFAULT_CONFIG
     #: Options for the Jinja2 environment (``autoescape``, ``extensions``...).
     jinja_options: dict[str, Any] = {}
+    #: The Jinja2 environment class (``tapster.templating.Environment``);
+    #: a subclass may name its own. Imported on first use, as Jinja2 is.
+    jinja_environment: type[Environment] = _TemplatingClass()  # type: ignore[assignment]
 
     #: Testing mode (errors propagate to the test): the ``TESTING`` config key.
     testing = ConfigAttribute[bool]("TESTING")
@@ -274,12 +290,7 @@ class App(Scaffold):
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """Seconds a sent file may be cached: ``SEND_FILE_MAX_AGE_DEFAULT`` (None: revalidate)."""
-        value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
-        if value is None:
-            return None
-        if isinstance(value, timedelta):
-            return int(value.total_seconds())
-        return int(value)
+        return send_file_max_age(self.config)
 
     def open_instance_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
@@ -381,14 +392,12 @@ class App(Scaffold):
 
     def create_jinja_environment(self) -> Environment:
         """The Jinja2 environment: autoescape by file type, reload in debug, Flask's globals."""
-        from .templating import Environment
-
         options = dict(self.jinja_options)
         options.setdefault("autoescape", self.select_jinja_autoescape)
         if "auto_reload" not in options:
             auto_reload = self.config["TEMPLATES_AUTO_RELOAD"]
             options["auto_reload"] = self.debug if auto_reload is None else auto_reload
-        env = Environment(self, **options)
+        env = self.jinja_environment(self, **options)
         env.globals.update(
             url_for=self.url_for,
             get_flashed_messages=get_flashed_messages,
@@ -506,9 +515,20 @@ class App(Scaffold):
     # -- URLs ----------------------------------------------------------------------
 
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
-        """The URL map bound to a request, or (outside one) to ``SERVER_NAME`` if set."""
+        """The URL map bound to a request, or (outside one) to ``SERVER_NAME`` if set.
+
+        With ``TRUSTED_HOSTS`` set, a request whose ``Host`` is not in it
+        raises ``SecurityError`` (400), which becomes its routing exception.
+        """
         config = self.config
         if request is not None:
+            trusted_hosts = config["TRUSTED_HOSTS"]
+            if trusted_hosts is not None:
+                # Checked here, before routing, so that an untrusted Host is a
+                # 400 for every URL and never reaches a view or url_for.
+                request.trusted_hosts = trusted_hosts
+                request.__dict__.pop("host", None)  # a host read before was not checked
+                request.host  # noqa: B018 - reading it checks it (SecurityError)
             subdomain: str | None = None
             server_name = config["SERVER_NAME"]
             if self.url_map.host_matching:

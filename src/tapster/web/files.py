@@ -263,12 +263,21 @@ def _if_range_holds(if_range: str | None, etag: str | None, modified: datetime |
 def send_from_directory(
     directory: os.PathLike[str] | str, path: os.PathLike[str] | str, **kwargs: Any
 ) -> Response:
-    """Send ``path`` from inside ``directory``; 404 if it escapes the folder or is no file."""
-    joined = safe_join(os.fspath(directory), os.fspath(path))
+    """Send ``path`` from inside ``directory``; 404 if it escapes the folder or is no file.
+
+    Unlike Flask, a symbolic link inside the folder that resolves to a file
+    outside it is not followed (404): a link planted in an upload or static
+    folder must not expose the rest of the disk.
+    """
+    directory = os.fspath(directory)
+    joined = safe_join(directory, os.fspath(path))
     if joined is None:
         raise NotFound()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     full = os.path.join(app.root_path, joined)
     if not os.path.isfile(full):
+        raise NotFound()
+    folder = os.path.realpath(os.path.join(app.root_path, directory))
+    if not os.path.realpath(full).startswith(folder.rstrip(os.sep) + os.sep):
         raise NotFound()
     return send_file(full, **kwargs)

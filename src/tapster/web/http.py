@@ -538,6 +538,9 @@ def get_content_length(
     """
     if http_content_length is None:
         return None
+    plain = http_content_length.isdigit() and http_content_length.isascii()  # not "²", "٣"
+    if plain and http_transfer_encoding is None:
+        return int(http_content_length)
     if http_transfer_encoding is not None and "chunked" in (
         item.lower() for item in parse_list_header(http_transfer_encoding)
     ):

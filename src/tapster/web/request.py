@@ -26,10 +26,10 @@ from .datastructures import (
     MultiDict,
     iter_multi_items,
 )
-from .exceptions import BadRequest, UnsupportedMediaType
+from .exceptions import BadRequest, ClientDisconnected, UnsupportedMediaType
 from .formparser import FormDataParser, default_stream_factory
 from .globals import _cv_app
-from .http import wsgi_to_text
+from .http import get_content_length, parse_options_header, wsgi_to_text
 from .sansio import SansIORequest
 from .streams import get_input_stream
 from .utils import cached_property
@@ -44,6 +44,10 @@ def _split_blueprint_path(name: str) -> list[str]:
         name = name.rpartition(".")[0]
         names.append(name)
     return names
+
+
+# Bodies up to this size are read at once by get_data(), without a stream wrapper.
+_DIRECT_READ_MAX = 64 * 1024
 
 
 class Request(SansIORequest):
@@ -145,6 +149,19 @@ class Request(SansIORequest):
         """The client's address (``REMOTE_ADDR``)."""
         return self.environ.get("REMOTE_ADDR")
 
+    @cached_property
+    def content_length(self) -> int | None:  # type: ignore[override]
+        """The announced body length; ``None`` if absent or chunked, 0 if malformed."""
+        environ = self.environ
+        return get_content_length(
+            environ.get("CONTENT_LENGTH"), environ.get("HTTP_TRANSFER_ENCODING")
+        )
+
+    @cached_property
+    def _parsed_content_type(self) -> tuple[str, dict[str, str]]:
+        # Straight from the environ: the same field, without building the headers view.
+        return parse_options_header(self.environ.get("CONTENT_TYPE", ""))
+
     # ------------------------------------------------------------------ body
 
     @cached_property
@@ -180,12 +197,45 @@ class Request(SansIORequest):
         if data is None:
             if parse_form_data:
                 self._load_form_data()
-            data = self.stream.read()
+            data = self._read_body()
             if cache:
                 self.__dict__["_cached_data"] = data
         if as_text:
             return data.decode("utf-8", "replace")
         return data
+
+    def _read_body(self) -> bytes:
+        """What is left of the body, through ``stream``, or at once when that is cheaper.
+
+        A small body of known, allowed length that nobody has started on is
+        read straight from ``wsgi.input``: wrapping it in a ``LimitedStream``
+        costs more than reading it (about 1.5 µs of a JSON request's 20).
+        ``stream`` is then an empty stream, as it would be once read.
+        """
+        length = self.content_length
+        limit = self.max_content_length
+        wsgi_input = self.environ.get("wsgi.input")
+        if (
+            length is None
+            or length > _DIRECT_READ_MAX
+            or (limit is not None and length > limit)
+            or wsgi_input is None
+            or self.shallow
+            or "stream" in self.__dict__
+        ):
+            return self.stream.read()  # type: ignore[no-any-return]
+        self.__dict__["stream"] = BytesIO()
+        pieces = []
+        try:
+            while length > 0:
+                piece = wsgi_input.read(length)
+                if not piece:
+                    raise ClientDisconnected()  # the body ended before its length
+                pieces.append(piece)
+                length -= len(piece)
+        except (OSError, ValueError) as error:
+            raise ClientDisconnected() from error
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     @cached_property
     def data(self) -> bytes:

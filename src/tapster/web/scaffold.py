@@ -13,7 +13,8 @@ import importlib.util
 import os
 import sys
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -24,11 +25,21 @@ if TYPE_CHECKING:
 
     from .cli import AppGroup
 
-__all__ = ["Scaffold", "get_root_path", "setupmethod"]
+__all__ = ["Scaffold", "get_root_path", "send_file_max_age", "setupmethod"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 ErrorHandler = Callable[[Any], Any]
+
+
+def send_file_max_age(config: Mapping[str, Any]) -> int | None:
+    """``SEND_FILE_MAX_AGE_DEFAULT`` of ``config`` in seconds (None: clients revalidate)."""
+    value = config["SEND_FILE_MAX_AGE_DEFAULT"]
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    return int(value)
 
 
 def setupmethod(f: F) -> F:
@@ -159,10 +170,17 @@ class Scaffold:
         if not self.has_static_folder:
             raise RuntimeError("'static_folder' must be set to serve static_files.")
         from .files import send_from_directory
+
+        # The owner's own method, as in Flask: a blueprint (subclass) may cache its files longer.
+        max_age = self.get_send_file_max_age(filename)
+        return send_from_directory(self.static_folder, filename, max_age=max_age)  # type: ignore[arg-type]
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """Seconds ``filename`` of the static folder may be cached: the current app's
+        ``SEND_FILE_MAX_AGE_DEFAULT`` (None: revalidate); override it to choose per file."""
         from .globals import current_app
 
-        max_age = current_app.get_send_file_max_age(filename)
-        return send_from_directory(self.static_folder, filename, max_age=max_age)  # type: ignore[arg-type]
+        return send_file_max_age(current_app.config)
 
     def open_resource(self, resource: str, mode: str = "rb", encoding: str | None = None) -> Any:
         """Open a file relative to ``root_path`` for reading (``"rb"``, ``"r"`` or ``"rt"``)."""

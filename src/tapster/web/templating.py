@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DispatchingJinjaLoader",
     "Environment",
+    "get_template_attribute",
     "render_template",
     "render_template_string",
     "stream_template",
@@ -95,6 +96,15 @@ def render_template(template_name_or_list: str | Template | list[str | Template]
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     template = app.jinja_env.get_or_select_template(template_name_or_list)
     return _render(app, template, context)
+
+
+def get_template_attribute(template_name: str, attribute: str) -> Any:
+    """A macro (or any name) a template defines, to use from Python code.
+
+    ``get_template_attribute("_macros.html", "hello")("World")`` calls the
+    ``hello`` macro of ``_macros.html`` and returns what it renders.
+    """
+    return getattr(current_app.jinja_env.get_template(template_name).module, attribute)
 
 
 def render_template_string(source: str, **context: Any) -> str:

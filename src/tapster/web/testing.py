@@ -26,7 +26,7 @@ import secrets
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager, ExitStack
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import Any
@@ -702,6 +702,21 @@ class Client:
         app each get a copy of it, so what they store in theirs stays out
         of a redirect's next request.
         """
+        host, path = self._send_cookies(environ)
+        request = _request_class(self.application)(dict(environ))
+        # run_wsgi_app gives the app its own copy of the environ too.
+        app_iter, status, headers = run_wsgi_app(self.application, environ, buffered)
+        if self.cookie_jar is not None:
+            self.cookie_jar.extract(headers.getlist("Set-Cookie"), host, path)
+        response = self.response_wrapper(app_iter, status, headers, request=request)
+        # The request body's stream ends with the response, as with a server.
+        body = environ.get("wsgi.input")
+        if body is not None and hasattr(body, "close"):
+            response.call_on_close(body.close)
+        return response
+
+    def _send_cookies(self, environ: dict[str, Any]) -> tuple[str, str]:
+        """Add the jar's cookies for the URL of ``environ``; its host and path."""
         url = urlsplit(_current_url(environ))
         host = url.hostname or "localhost"
         if self.cookie_jar is not None:
@@ -709,17 +724,40 @@ class Client:
             if cookie is not None:
                 given = environ.get("HTTP_COOKIE")
                 environ["HTTP_COOKIE"] = f"{given}; {cookie}" if given else cookie
-        request = _request_class(self.application)(dict(environ))
-        # run_wsgi_app gives the app its own copy of the environ too.
-        app_iter, status, headers = run_wsgi_app(self.application, environ, buffered)
-        if self.cookie_jar is not None:
-            self.cookie_jar.extract(headers.getlist("Set-Cookie"), host, url.path)
-        response = self.response_wrapper(app_iter, status, headers, request=request)
-        # The request body's stream ends with the response, as with a server.
-        body = environ.get("wsgi.input")
-        if body is not None and hasattr(body, "close"):
-            response.call_on_close(body.close)
-        return response
+        return host, url.path
+
+    @contextmanager
+    def session_transaction(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        """Open the session the next request would see, to read or change it in a block.
+
+        ``with client.session_transaction() as session: session["user"] = 1``.
+        The arguments are ``EnvironBuilder``'s (a path, ``base_url``...),
+        which pick the cookies sent to the session interface. After the
+        block, the session is saved and its cookie goes into the jar.
+        """
+        jar = self._jar()
+        app = self.application
+        interface = getattr(app, "session_interface", None)
+        if interface is None:
+            raise TypeError("session_transaction() needs an app with a session_interface")
+        builder = EnvironBuilder(app, *args, **kwargs)
+        try:
+            environ = builder.get_environ()
+        finally:
+            builder.close()
+        host, path = self._send_cookies(environ)
+        context = app.request_context(environ)
+        with context:
+            session = interface.open_session(app, context.request)
+        if session is None:
+            raise RuntimeError("Session backend did not open a session.")
+        yield session
+        if interface.is_null_session(session):
+            return
+        response = app.response_class()
+        with context:
+            interface.save_session(app, session, response)
+        jar.extract(response.headers.getlist("Set-Cookie"), host, path)
 
     def _redirect_environ(
         self, previous: dict[str, Any], code: int, location: str

@@ -286,11 +286,25 @@ def assert_same_match(
 def served_alias(
     adapter: Any, got: tuple[Any, ...], path: str | None, method: str | None, websocket: Any
 ) -> bool:
-    """Whether tapster served an alias rule's match (it had no canonical rule to redirect to:
-    Werkzeug redirects such an alias to itself)."""
-    if got[0] != "match":
+    """Whether tapster matched an alias rule that has no canonical rule to redirect to
+    (Werkzeug redirects such an alias to itself), and so served it or went on to the
+    rule's other redirects."""
+    if got[0] not in ("match", "redirect"):
         return False
-    rule, _ = adapter.match(path, method, return_rule=True, websocket=websocket)
+    if adapter.map.host_matching or adapter.subdomain is None:
+        domain = adapter.server_name
+    else:
+        domain = adapter.subdomain
+    if path is None:
+        path = adapter.path_info
+    try:
+        rule, _ = adapter.map._matcher.match(
+            domain, f"/{path.lstrip('/')}" if path else "",
+            (method or adapter.default_method).upper(),
+            adapter.websocket if websocket is None else websocket,
+        )
+    except Exception:  # a slash redirect or no match: not an alias
+        return False
     return rule.alias
 
 

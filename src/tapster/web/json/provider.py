@@ -12,7 +12,13 @@ import dataclasses
 import decimal
 import json
 import uuid
+from collections.abc import Callable
 from datetime import date
+from json.encoder import (  # type: ignore[attr-defined]
+    c_make_encoder,
+    encode_basestring,
+    encode_basestring_ascii,
+)
 from typing import IO, TYPE_CHECKING, Any
 
 from ..http import http_date
@@ -78,6 +84,33 @@ def _default(obj: Any) -> Any:
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
+def _make_encode(
+    compact: bool, default: Callable[[Any], Any], ensure_ascii: bool, sort_keys: bool
+) -> Callable[[Any], str]:
+    """``json.dumps`` with these settings, with as little as possible redone per call.
+
+    ``json.dumps`` and ``JSONEncoder.encode`` spend more time deciding how to
+    encode (about 1.5 µs a call here) than a small object takes to encode.
+    For compact output the standard library's C encoder is called directly,
+    with the arguments ``JSONEncoder.iterencode`` gives it (unchanged from
+    Python 3.6 to 3.13) and a fresh circular-reference record per call, so
+    threads share nothing. Without the C encoder, or indented, a kept
+    ``JSONEncoder`` does the work.
+    """
+    if compact and c_make_encoder is not None:
+        quote = encode_basestring_ascii if ensure_ascii else encode_basestring
+
+        def encode(obj: Any) -> str:
+            chunks = c_make_encoder({}, default, quote, None, ":", ",", sort_keys, False, True)
+            return "".join(chunks(obj, 0))
+
+        return encode
+    layout: dict[str, Any] = {"separators": (",", ":")} if compact else {"indent": 2}
+    return json.JSONEncoder(
+        default=default, ensure_ascii=ensure_ascii, sort_keys=sort_keys, **layout
+    ).encode
+
+
 class DefaultJSONProvider(JSONProvider):
     """JSON with the standard library, configured by the attributes below (Flask's)."""
 
@@ -94,7 +127,7 @@ class DefaultJSONProvider(JSONProvider):
 
     def __init__(self, app: App) -> None:
         super().__init__(app)
-        self._encoders: dict[tuple[Any, ...], json.JSONEncoder] = {}
+        self._encoders: dict[tuple[Any, ...], Callable[[Any], str]] = {}
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         """Serialise with this provider's ``default``, ``ensure_ascii`` and ``sort_keys``."""
@@ -103,22 +136,12 @@ class DefaultJSONProvider(JSONProvider):
         kwargs.setdefault("sort_keys", self.sort_keys)
         return json.dumps(obj, **kwargs)
 
-    def _encoder(self, compact: bool) -> json.JSONEncoder:
-        """The encoder ``response()`` uses, kept while the settings stay the same.
-
-        ``json.dumps`` with any keyword builds a new encoder on every call;
-        keeping one saves that on each JSON response (about 2 µs here).
-        """
+    def _encoder(self, compact: bool) -> Callable[[Any], str]:
+        """The ``encode(obj)`` that ``response()`` uses, kept while the settings stay the same."""
         key = (compact, self.default, self.ensure_ascii, self.sort_keys)
         cached = self._encoders.get(key)
         if cached is None:
-            layout: dict[str, Any] = {"separators": (",", ":")} if compact else {"indent": 2}
-            cached = json.JSONEncoder(
-                default=self.default,
-                ensure_ascii=self.ensure_ascii,
-                sort_keys=self.sort_keys,
-                **layout,
-            )
+            cached = _make_encode(compact, self.default, self.ensure_ascii, self.sort_keys)
             self._encoders[key] = cached
         return cached
 
@@ -131,7 +154,7 @@ class DefaultJSONProvider(JSONProvider):
         obj = self._prepare_response_obj(args, kwargs)
         compact = not (self.compact is False or (self.compact is None and self._app.debug))
         if type(self).dumps is DefaultJSONProvider.dumps:
-            body = self._encoder(compact).encode(obj)
+            body = self._encoder(compact)(obj)
         else:  # a subclass serialises its own way
             body = self.dumps(obj, **({"separators": (",", ":")} if compact else {"indent": 2}))
         return self._app.response_class(f"{body}\n", mimetype=self.mimetype)
