@@ -83,6 +83,7 @@ class Reactor:
         accept: AcceptFunction,
         *,
         max_connections: int,
+        on_sweep: Callable[[float], None] | None = None,
     ) -> None:
         if not hasattr(select, "epoll"):
             # OSError, so that the command line reports it as one line.
@@ -91,6 +92,9 @@ class Reactor:
         self._listeners = {listener.sock.fileno(): listener for listener in listeners}
         self._accept_handler = accept
         self.max_connections = max_connections
+        #: Called with ``time.monotonic()`` at every deadline sweep (twice a
+        #: second, busy or idle): how a worker process beats its heartbeat.
+        self.on_sweep = on_sweep
         #: Open connections by file descriptor.
         self.handlers: dict[int, Handler] = {}
         self._accepting = False
@@ -167,6 +171,8 @@ class Reactor:
                 now = time.monotonic()
                 if now >= next_sweep:
                     self._sweep(now)
+                    if self.on_sweep is not None:
+                        self.on_sweep(now)
                     next_sweep = now + _SWEEP_INTERVAL
                 if self.stopping:
                     if not stopping_seen:
