@@ -425,6 +425,7 @@ class Master:
             if stamp and not child.ready:
                 child.ready = True
                 self._boot_failures = 0
+                log.info("Worker %d ready", child.pid)
             if self.timeout:
                 if stamp and now - stamp > self.timeout:
                     self._kill(child, now, f"stuck: no progress for {now - stamp:.1f}s, "
