@@ -418,3 +418,12 @@ def test_reuse_port_gives_each_worker_its_own_socket(prefork):
         listening = [link for link in Path(f"/proc/{pid}/fd").iterdir()
                      if os.readlink(link).startswith("socket:")]
         assert len(listening) >= 2
+
+
+def test_workers_stop_when_the_master_is_killed(prefork):
+    server = prefork(PID_APP, "--workers", "2")
+    workers = server.wait_for_workers(2)
+    server.process.kill()
+    server.process.wait(5)
+    # Each worker notices at its next heartbeat (twice a second) and stops.
+    wait_until(lambda: not any(alive(pid) for pid in workers), 5, "the workers to exit")

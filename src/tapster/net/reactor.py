@@ -248,6 +248,13 @@ class Reactor:
             handler.on_timeout()
 
     def _begin_shutdown(self) -> None:
+        # Connections already in the backlog would be reset when the socket
+        # closes (or, under a prefork master, when a worker's own SO_REUSEPORT
+        # socket closes): take them in and serve them.
+        for listener in list(self._listeners.values()):
+            if not self._accepting:
+                break  # at max_connections (or out of descriptors)
+            self._accept(listener)
         self._pause_accepting(float("inf"))
         # Close the listening sockets now, not at exit: a client connecting
         # during the drain is refused at once and can go elsewhere, instead

@@ -102,6 +102,8 @@ class Server:
                 listener,
                 root_path=settings.root_path,
                 multithread=settings.threads > 1,
+                # PEP 3333: true when other processes serve the same application.
+                multiprocess=worker is not None and settings.workers > 1,
                 software=software,
             )
             for listener in self.listeners
