@@ -7,6 +7,7 @@ the workers it ever started is still alive (killing any that is, and failing).
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import signal
@@ -105,8 +106,10 @@ def prefork() -> Iterator[Callable[..., Prefork]]:
 class Load:
     """Client threads, each sending requests on new connections until stopped (bounded)."""
 
-    def __init__(self, port: int, threads: int = 3, limit: int = 2000, seconds: float = 20.0):
+    def __init__(self, port: int, threads: int = 3, limit: int = 20_000, seconds: float = 20.0,
+                 keep_alive: bool = False):
         self.port = port
+        self.keep_alive = keep_alive
         self.results: list[tuple[int, bytes] | Exception] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -117,16 +120,26 @@ class Load:
             thread.start()
 
     def _run(self) -> None:
+        # With keep_alive, one connection while the server keeps it open (http.client
+        # reconnects after a "Connection: close"), and no retry when it fails.
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         for _ in range(self._limit):
             if self._stop.is_set() or time.monotonic() > self._deadline:
-                return
+                break
             try:
-                status, _, body = split_response(http_request(("127.0.0.1", self.port), "/"))
-                result: tuple[int, bytes] | Exception = (status, body)
+                if self.keep_alive:
+                    connection.request("GET", "/")
+                    response = connection.getresponse()
+                    result: tuple[int, bytes] | Exception = (response.status, response.read())
+                else:
+                    status, _, body = split_response(http_request(("127.0.0.1", self.port), "/"))
+                    result = (status, body)
             except Exception as error:  # any failure counts, whatever its kind
                 result = error
+                connection.close()
             with self._lock:
                 self.results.append(result)
+        connection.close()
 
     def count(self) -> int:
         with self._lock:
@@ -268,12 +281,13 @@ def app(environ, start_response):
 '''
 
 
-def test_hup_under_load_fails_no_request_and_serves_the_new_code(prefork, tmp_path):
+@pytest.mark.parametrize("keep_alive", [False, True], ids=["new-connections", "keep-alive"])
+def test_hup_under_load_fails_no_request_and_serves_the_new_code(prefork, tmp_path, keep_alive):
     module = tmp_path / "hup_app.py"
     module.write_text(HUP_APP.format(version="one"))
     server = prefork("hup_app:app", "--workers", "2", cwd=tmp_path)
     old = server.wait_for_workers(2)
-    load = Load(server.port, threads=3)
+    load = Load(server.port, threads=3, keep_alive=keep_alive)
     try:
         load.wait_for(50)
         module.write_text(HUP_APP.format(version="second version"))

@@ -100,6 +100,8 @@ class Reactor:
         self._accepting = False
         self._accept_resume_at = 0.0
         self._stop_deadline: float | None = None
+        #: In a graceful stop, how long idle connections may still bring a last request.
+        self.idle_linger = 0.0
         #: Whether ``stop()`` was called (a plain attribute: read on every request).
         self.stopping = False
         self._wake_reader, self._wake_writer = socket.socketpair()
@@ -127,8 +129,13 @@ class Reactor:
         """Drop a connection that its owner is about to close (before closing it)."""
         self.handlers.pop(handler.fd, None)
 
-    def stop(self, grace: float) -> None:
-        """Close the listeners; let busy connections finish within ``grace`` seconds."""
+    def stop(self, grace: float, idle_linger: float = 0.0) -> None:
+        """Close the listeners; let busy connections finish within ``grace`` seconds.
+
+        Idle connections are closed at once, or given ``idle_linger`` seconds
+        to bring one last request (their handler's ``on_shutdown`` decides).
+        """
+        self.idle_linger = min(idle_linger, grace)
         self._stop_deadline = time.monotonic() + grace
         self.stopping = True
         self.wake()

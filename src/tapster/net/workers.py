@@ -52,7 +52,7 @@ from typing import NoReturn
 from .binds import Bind
 from .listeners import Listener, close_listeners, open_listeners
 
-__all__ = ["MAX_BOOT_FAILURES", "Heartbeat", "Master", "PidFile", "Worker"]
+__all__ = ["MAX_BOOT_FAILURES", "RETIRE_IDLE_SECONDS", "Heartbeat", "Master", "PidFile", "Worker"]
 
 log = logging.getLogger("tapster.error")
 
@@ -70,10 +70,20 @@ _KILL_MARGIN = 2.0
 #: Longest pause before starting a worker again after failed start-ups.
 _MAX_RESPAWN_PAUSE = 1.0
 
-# The shared words: the heartbeat stamp, and 1.0 when the worker asks to be replaced.
+#: How long a retiring worker (one being replaced) still serves a request that
+#: arrives on an idle keep-alive connection, answering with ``Connection:
+#: close``, before closing the connection. Closing it at once races a client
+#: that is sending its next request at that moment: the request would be lost,
+#: although a new worker is ready to serve it. A busy client sends within
+#: milliseconds; one that stays idle this long is unlikely to be sending now.
+RETIRE_IDLE_SECONDS = 1.0
+
+# The shared words: the heartbeat stamp; 1.0 when the worker asks to be
+# replaced; 1.0 when the master is stopping it because it was replaced.
 _STAMP = struct.Struct("d")
 _STAMP_OFFSET = 0
 _REPLACE_OFFSET = 8
+_RETIRING_OFFSET = 16
 
 _MASTER_SIGNALS = (
     signal.SIGTERM,
@@ -94,7 +104,7 @@ class Heartbeat:
     """
 
     def __init__(self) -> None:
-        self._memory = mmap.mmap(-1, 16)
+        self._memory = mmap.mmap(-1, 24)
 
     def beat(self, alive_at: float) -> None:
         """Say that the worker made progress at ``alive_at`` (``time.monotonic()``)."""
@@ -103,6 +113,15 @@ class Heartbeat:
     def ask_replacement(self) -> None:
         """Ask the master to start a replacement, then stop this worker gracefully."""
         _STAMP.pack_into(self._memory, _REPLACE_OFFSET, 1.0)
+
+    def mark_retiring(self) -> None:
+        """Say (before SIGTERM) that the worker stops because a new one replaced it."""
+        _STAMP.pack_into(self._memory, _RETIRING_OFFSET, 1.0)
+
+    @property
+    def retiring(self) -> bool:
+        """Whether the master is stopping this worker to replace it (not to shut down)."""
+        return _STAMP.unpack_from(self._memory, _RETIRING_OFFSET)[0] != 0.0
 
     def read(self) -> tuple[float, bool]:
         """The last stamp (0.0 before the first beat) and whether a replacement is asked."""
@@ -140,6 +159,11 @@ class Worker:
             log.info("Served %d requests (--max-requests): asking to be replaced", jobs_done)
             self.heartbeat.ask_replacement()
         return os.getppid() == self.master_pid
+
+    @property
+    def idle_linger(self) -> float:
+        """Seconds idle connections stay open in a graceful stop (``RETIRE_IDLE_SECONDS``)."""
+        return RETIRE_IDLE_SECONDS if self.heartbeat.retiring else 0.0
 
 
 class PidFile:
@@ -463,6 +487,7 @@ class Master:
         retiring = [child for child in serving if child.retire]
         # Keep as many old workers as fresh ones are still missing.
         for child in retiring[: max(0, len(retiring) - max(0, self.target - ready))]:
+            child.heartbeat.mark_retiring()
             self._stop(child, signal.SIGTERM, now)
 
     # -- forking -----------------------------------------------------------------------

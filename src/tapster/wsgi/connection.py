@@ -126,8 +126,17 @@ class Connection:
         self.close()
 
     def on_shutdown(self) -> None:
-        """The server stops: close if idle; a half-received request may finish."""
-        if self.parser.buffered and not self._lingering:
+        """The server stops: close if idle; a half-received request may finish.
+
+        A worker being replaced lingers: an idle connection may still bring
+        a request for a moment (answered with ``Connection: close``).
+        """
+        if self._lingering:
+            self.close()
+        elif self.parser.buffered:
+            self.server.reactor.arm(self)
+        elif self.server.reactor.idle_linger:
+            self.deadline = min(self.deadline, time.monotonic() + self.server.reactor.idle_linger)
             self.server.reactor.arm(self)
         else:
             self.close()

@@ -155,7 +155,10 @@ class Server:
 
     def stop(self, grace: float | None = None) -> None:
         """Stop accepting and finish in-flight requests within ``grace`` seconds."""
-        self.reactor.stop(self.settings.graceful_timeout if grace is None else grace)
+        self.reactor.stop(
+            self.settings.graceful_timeout if grace is None else grace,
+            idle_linger=self.worker.idle_linger if self.worker is not None else 0.0,
+        )
 
     def _beat(self, now: float) -> None:
         # A worker's loop, twice a second: tell the master how it is doing.
