@@ -281,11 +281,14 @@ def app(environ, start_response):
 '''
 
 
+@pytest.mark.parametrize("spread", [[], ["--reuse-port"]], ids=["shared", "reuse-port"])
 @pytest.mark.parametrize("keep_alive", [False, True], ids=["new-connections", "keep-alive"])
-def test_hup_under_load_fails_no_request_and_serves_the_new_code(prefork, tmp_path, keep_alive):
+def test_hup_under_load_fails_no_request_and_serves_the_new_code(
+    prefork, tmp_path, keep_alive, spread
+):
     module = tmp_path / "hup_app.py"
     module.write_text(HUP_APP.format(version="one"))
-    server = prefork("hup_app:app", "--workers", "2", cwd=tmp_path)
+    server = prefork("hup_app:app", "--workers", "2", *spread, cwd=tmp_path)
     old = server.wait_for_workers(2)
     load = Load(server.port, threads=3, keep_alive=keep_alive)
     try:
@@ -417,7 +420,30 @@ def test_preload_imports_the_app_in_the_master(prefork):
     server.wait_for_line("the application was preloaded")
 
 
-def test_reuse_port_gives_each_worker_its_own_socket(prefork):
+def listening_inodes(port: int) -> set[str]:
+    """Socket inodes of the TCP sockets listening on 127.0.0.1:``port``."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == f"0100007F:{port:04X}" and fields[3] == "0A":  # 0A: LISTEN
+            inodes.add(fields[9])
+    return inodes
+
+
+def socket_inodes(pid: int) -> set[str]:
+    """Inodes of the sockets process ``pid`` holds."""
+    inodes = set()
+    for link in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(link)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    return inodes
+
+
+def test_reuse_port_gives_each_worker_a_socket_of_its_own(prefork):
     server = prefork(PID_APP, "--workers", "2", "--reuse-port")
     workers = server.wait_for_workers(2)
     seen = set()
@@ -428,10 +454,26 @@ def test_reuse_port_gives_each_worker_its_own_socket(prefork):
         if seen == workers:
             break
     assert seen == workers
-    for pid in workers:  # the shared socket and one of its own
-        listening = [link for link in Path(f"/proc/{pid}/fd").iterdir()
-                     if os.readlink(link).startswith("socket:")]
-        assert len(listening) >= 2
+    listening = listening_inodes(server.port)
+    assert len(listening) == 2  # one per worker slot, all held by the master
+    held = [socket_inodes(pid) & listening for pid in sorted(workers)]
+    assert all(len(inodes) == 1 for inodes in held) and held[0] != held[1]
+    assert socket_inodes(server.pid) & listening == listening
+    # One more worker: one more socket; one fewer: its socket closes.
+    server.send_signal(signal.SIGTTIN)
+    server.wait_for_workers(3)
+    assert len(listening_inodes(server.port)) == 3
+    server.send_signal(signal.SIGTTOU)
+    server.wait_for_workers(2)
+    wait_until(lambda: len(listening_inodes(server.port)) == 2, 5, "the third socket to close")
+
+
+def test_shared_socket_is_one_socket(prefork):
+    server = prefork(PID_APP, "--workers", "2")
+    workers = server.wait_for_workers(2)
+    listening = listening_inodes(server.port)
+    assert len(listening) == 1
+    assert all(socket_inodes(pid) & listening == listening for pid in workers)
 
 
 def test_workers_stop_when_the_master_is_killed(prefork):

@@ -203,6 +203,9 @@ class _Child:
     pid: int
     heartbeat: Heartbeat
     born: float
+    #: Its place among the workers, 0 to target - 1; a replacement takes the
+    #: slot (and, with reuse_port, the slot's sockets) of the worker it replaces.
+    slot: int = 0
     ready: bool = False
     #: To be stopped once enough fresh workers are ready (reload, recycling, fewer workers).
     retire: bool = False
@@ -268,6 +271,8 @@ class Master:
         self._respawn_at = 0.0
         self._wake_reader = -1
         self._wake_writer = -1
+        #: With reuse_port, each slot's own TCP sockets (slot 0: the given ones).
+        self._slot_sockets: dict[int, list[Listener]] = {}
 
     # -- the loop ----------------------------------------------------------------------
 
@@ -291,6 +296,8 @@ class Master:
             for child in self.children.values():  # only after an error in the master itself
                 _send(child.pid, signal.SIGKILL)
             close_listeners(self.listeners)
+            for sockets in self._slot_sockets.values():
+                close_listeners(sockets)
             restore()
         return self.exit_status
 
@@ -378,6 +385,8 @@ class Master:
         # workers closed theirs a new client is refused at once rather than
         # left in a backlog nobody accepts from.
         close_listeners(self.listeners)
+        for sockets in self._slot_sockets.values():
+            close_listeners(sockets)
         for child in self.children.values():
             if how == "immediate" or child.stop_sent_at is None:
                 self._stop(child, signal.SIGQUIT if how == "immediate" else signal.SIGTERM, now)
@@ -477,23 +486,44 @@ class Master:
     def _keep_workers(self, now: float) -> None:
         """Start workers up to the target; stop retired ones as fresh ones become ready."""
         serving = [child for child in self.children.values() if child.stop_sent_at is None]
-        fresh = [child for child in serving if not child.retire]
-        for child in fresh[: max(0, len(fresh) - self.target)]:  # oldest first (SIGTTOU)
-            child.retire = True
-        fresh = fresh[max(0, len(fresh) - self.target) :]
+        # One fresh worker per slot below the target (a ready one, the newest);
+        # any other is retired: slots beyond a lowered target (SIGTTOU), or a
+        # slot twice over after an aborted reload.
+        kept: dict[int, _Child] = {}
+        for child in sorted(serving, key=lambda c: (c.ready, c.born), reverse=True):
+            if child.retire:
+                continue
+            if child.slot < self.target and child.slot not in kept:
+                kept[child.slot] = child
+            else:
+                child.retire = True
+        fresh = list(kept.values())
         while len(fresh) < self.target and now >= self._respawn_at:
-            fresh.append(self._spawn(now))
+            taken = {child.slot for child in fresh}
+            slot = min(set(range(self.target)) - taken)
+            fresh.append(self._spawn(now, slot))
         ready = sum(child.ready for child in fresh)
         retiring = [child for child in serving if child.retire]
         # Keep as many old workers as fresh ones are still missing.
         for child in retiring[: max(0, len(retiring) - max(0, self.target - ready))]:
             child.heartbeat.mark_retiring()
             self._stop(child, signal.SIGTERM, now)
+        # A slot beyond the target that no serving worker uses closes its
+        # sockets, or the kernel would keep queueing connections on them.
+        for slot in [slot for slot in self._slot_sockets if slot >= self.target]:
+            if not any(child.slot == slot for child in serving if not child.retire):
+                close_listeners(self._slot_sockets.pop(slot))
 
     # -- forking -----------------------------------------------------------------------
 
-    def _spawn(self, now: float) -> _Child:
+    def _spawn(self, now: float, slot: int) -> _Child:
         heartbeat = Heartbeat()
+        listeners = [dataclasses.replace(listener, unix_path=None)
+                     for listener in self.listeners
+                     if listener.is_unix or not self.reuse_port]
+        if self.reuse_port:
+            listeners += [dataclasses.replace(listener, unix_path=None)
+                          for listener in self._sockets_of(slot)]
         limit = self.max_requests
         if limit and self.max_requests_jitter:
             limit += random.randint(0, self.max_requests_jitter)
@@ -501,13 +531,15 @@ class Master:
             stream.flush()  # else buffered output would be written by both processes
         pid = os.fork()
         if pid == 0:
-            self._become_worker(heartbeat, limit)
-        child = _Child(pid, heartbeat, born=now)
+            self._become_worker(listeners, heartbeat, limit)
+        child = _Child(pid, heartbeat, born=now, slot=slot)
         self.children[pid] = child
         log.info("Booting worker with pid %d", pid)
         return child
 
-    def _become_worker(self, heartbeat: Heartbeat, max_requests: int) -> NoReturn:
+    def _become_worker(
+        self, listeners: list[Listener], heartbeat: Heartbeat, max_requests: int
+    ) -> NoReturn:
         status = 1
         try:
             signal.set_wakeup_fd(-1)
@@ -523,10 +555,13 @@ class Master:
             for other in self.children.values():
                 other.heartbeat.close()
             self.children = {}
-            listeners = [dataclasses.replace(listener, unix_path=None)
-                         for listener in self.listeners]
-            if self.reuse_port:
-                listeners += self._own_listeners()
+            # Other slots' sockets: a copy held here would keep one open (and
+            # in the kernel's reuse-port group) after the master closed it.
+            mine = {id(listener.sock) for listener in listeners}
+            for sockets in [self.listeners, *self._slot_sockets.values()]:
+                for listener in sockets:
+                    if id(listener.sock) not in mine:
+                        listener.sock.close()
             worker = Worker(listeners, heartbeat, max_requests, master_pid=self._pid)
             status = self._start_worker(worker)
         except SystemExit as exit:
@@ -542,17 +577,32 @@ class Master:
             finally:
                 os._exit(status)
 
-    def _own_listeners(self) -> list[Listener]:
-        """One SO_REUSEPORT socket per TCP listener, for this worker alone.
+    def _sockets_of(self, slot: int) -> list[Listener]:
+        """The TCP sockets of a worker slot (with reuse_port), opened on first use.
 
-        The kernel spreads new connections over every socket of a port's
-        reuse-port group by a hash of the addresses; the shared socket stays
-        in the group (and every worker accepts on it too), so nothing that
-        lands there waits.
+        The kernel spreads new connections over the sockets of a port's
+        reuse-port group by a hash of the addresses, so each slot gets its
+        share and its worker accepts only there. The master holds every
+        slot's sockets, as it holds the shared ones: a worker that dies or is
+        replaced leaves its queued connections to the next worker of its slot
+        instead of having them reset. Slot 0 uses the sockets given.
         """
-        binds = [Bind(listener.bind.spec, host=listener.host, port=listener.port)
-                 for listener in self.listeners if not listener.is_unix]
-        return open_listeners(binds, backlog=self.backlog, reuse_port=True)
+        if slot not in self._slot_sockets:
+            tcp = [listener for listener in self.listeners if not listener.is_unix]
+            if slot == 0:
+                self._slot_sockets[0] = tcp
+            else:
+                binds = [Bind(listener.bind.spec, host=listener.host, port=listener.port)
+                         for listener in tcp]
+                try:
+                    self._slot_sockets[slot] = open_listeners(
+                        binds, backlog=self.backlog, reuse_port=True
+                    )
+                except (OSError, ValueError) as error:
+                    log.error("Cannot open worker %d's own socket (%s): it shares slot 0's",
+                              slot, error)
+                    return self._sockets_of(0)
+        return self._slot_sockets[slot]
 
 
 def _send(pid: int, signum: int) -> None:

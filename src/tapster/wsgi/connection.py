@@ -158,7 +158,8 @@ class Connection:
                 # it; the connection must not be left neither armed nor closed.
                 self.close()
                 raise
-            if not keep_alive or server.reactor.stopping:
+            reactor = server.reactor
+            if not keep_alive or (reactor.stopping and not reactor.idle_linger):
                 self._close_after_response()
                 return
             parser.start_next_cycle()
@@ -166,7 +167,11 @@ class Connection:
                 # The usual case: nothing more yet. Idle until the next request.
                 self._head_started = False
                 self.deadline = time.monotonic() + server.settings.keepalive_timeout
-                server.reactor.arm(self)
+                if reactor.stopping:
+                    # A response promised keep-alive as the stop began: the
+                    # client may send again, and is served for a moment more.
+                    self.deadline = min(self.deadline, time.monotonic() + reactor.idle_linger)
+                reactor.arm(self)
                 return
             request = self._next_request()  # pipelined: already here, served on this thread
             if request is None:
