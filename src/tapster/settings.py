@@ -88,10 +88,10 @@ class Settings:
     reuse_port: bool = _setting(
         False,
         "binding",
-        "With --workers: each worker also listens on a socket of its own (SO_REUSEPORT), "
-        "so that the kernel spreads new connections evenly over the workers.",
-        why="Off: one shared socket loses no queued connection when a worker stops "
-        "(docs/server.md, how connections spread).",
+        "With workers: each worker accepts on a TCP socket of its own (SO_REUSEPORT), so that "
+        "the kernel spreads new connections evenly over the workers.",
+        why="Off: a shared socket lets an idle worker take a connection a busy one would "
+        "keep waiting (docs/server.md, how connections spread).",
     )
 
     # -- the application ----------------------------------------------------------------

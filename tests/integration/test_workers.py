@@ -483,3 +483,20 @@ def test_workers_stop_when_the_master_is_killed(prefork):
     server.process.wait(5)
     # Each worker notices at its next heartbeat (twice a second) and stops.
     wait_until(lambda: not any(alive(pid) for pid in workers), 5, "the workers to exit")
+
+
+def test_one_process_ignores_ttin_and_stops_at_once_on_quit(prefork):
+    server = prefork(PID_APP)
+    assert server.workers() == set()
+    outcome: list[object] = []
+    client = threading.Thread(target=lambda: outcome.append(_try(server.get, "/?20")))
+    client.start()
+    server.wait_for_line(STARTED)
+    server.send_signal(signal.SIGTTIN)  # its default would suspend the process
+    server.wait_for_line("SIGTTIN ignored")
+    started = time.monotonic()
+    server.send_signal(signal.SIGQUIT)
+    assert server.wait(8) == 0
+    assert time.monotonic() - started < 5
+    client.join(10)
+    assert isinstance(outcome[0], Exception)

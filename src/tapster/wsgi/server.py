@@ -190,10 +190,18 @@ class Server:
                         " again" if stops > 1 else "")
                 self.stop(0)
 
+        def on_resize(signum: int, frame: FrameType | None) -> None:
+            # Their default would suspend the process (job control).
+            log.warning("%s ignored: one process has no workers to add or remove "
+                        "(--workers 2 or more starts a master)", signal.Signals(signum).name)
+
         previous = {
             sig: signal.signal(sig, on_signal)
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
         }
+        if self.worker is None:
+            for sig in (signal.SIGTTIN, signal.SIGTTOU):
+                previous[sig] = signal.signal(sig, on_resize)
         previous_wakeup = signal.set_wakeup_fd(self.reactor.wakeup_fd, warn_on_full_buffer=False)
 
         def restore() -> None:
