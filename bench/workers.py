@@ -181,7 +181,9 @@ def measure(options: list[str], workers: int, seconds: float, hup: bool = False)
                shares, reload_seconds)
 
 
-def report(results: dict[str, list[Run]], reloads: list[Run], rounds: int, seconds: float) -> str:
+def report(
+    results: dict[str, list[Run]], reloads: list[Run], rounds: int, seconds: float, load: float
+) -> str:
     """The ``workers`` section of docs/benchmarks.md."""
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
@@ -193,7 +195,8 @@ def report(results: dict[str, list[Run]], reloads: list[Run], rounds: int, secon
         f"{WRK_THREADS} threads. **Nothing is pinned: this machine has {os.cpu_count()} "
         "cores, and wrk competes with the workers for them**, so two workers cannot show a "
         "2x gain here; on a machine with cores to spare for the load generator the ratio is "
-        "the one to watch.",
+        f"the one to watch. The 1-minute load average before the run was {load:.2f} (other "
+        "work on the machine, if above 0, skews every figure).",
         "",
         "| configuration | req/s | vs 1 process | p99 ms | errors | CPU share of each worker |",
         "|---|--:|--:|--:|--:|---|",
@@ -246,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     rounds = options.rounds or (1 if options.quick else DEFAULT_ROUNDS)
     seconds = options.duration or (QUICK_DURATION if options.quick else DEFAULT_DURATION)
+    load = os.getloadavg()[0]
     results: dict[str, list[Run]] = {name: [] for name, _ in CONFIGURATIONS}
     reloads: list[Run] = []
     for round_number in range(1, rounds + 1):
@@ -259,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         reloads.append(run)
         print(f"round {round_number}: reload: {run.rps:,.0f} req/s, max {run.max_ms:.1f} ms, "
               f"{run.errors} errors", file=sys.stderr)
-    text = report(results, reloads, rounds, seconds)
+    text = report(results, reloads, rounds, seconds, load)
     if options.no_write:
         print(text)
     else:

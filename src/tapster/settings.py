@@ -89,7 +89,8 @@ class Settings:
         False,
         "binding",
         "With workers: each worker accepts on a TCP socket of its own (SO_REUSEPORT), so that "
-        "the kernel spreads new connections evenly over the workers.",
+        "the kernel spreads new connections evenly over the workers. One process: only sets "
+        "SO_REUSEPORT, so that another server may listen on the same port.",
         why="Off: a shared socket lets an idle worker take a connection a busy one would "
         "keep waiting (docs/server.md, how connections spread).",
     )

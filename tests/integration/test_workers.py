@@ -500,3 +500,23 @@ def test_one_process_ignores_ttin_and_stops_at_once_on_quit(prefork):
     assert time.monotonic() - started < 5
     client.join(10)
     assert isinstance(outcome[0], Exception)
+
+
+def test_workers_on_a_unix_socket_leave_the_file_to_the_master(prefork, tmp_path):
+    path = tmp_path / "app.sock"
+    server = Prefork(["serve", PID_APP, "--bind", f"unix:{path}", "--workers", "2"])
+    try:
+        server.wait_for_line("Listening at: unix:")
+        workers = server.wait_for_workers(2)
+        status, _, body = split_response(http_request(str(path)))
+        assert status == 200 and int(body) in workers
+        server.send_signal(signal.SIGHUP)  # the old workers stop: the file stays
+        for pid in workers:
+            server.wait_for_line(rf"Worker {pid} stopped", timeout=10)
+        assert split_response(http_request(str(path)))[0] == 200
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(10) == 0
+    finally:
+        server.stop()
+    assert not path.exists()  # removed by the master, once
+    assert not any(alive(pid) for pid in server.booted())

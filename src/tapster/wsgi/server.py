@@ -80,6 +80,7 @@ class Server:
                 resolve_binds(settings),
                 backlog=settings.backlog,
                 unix_socket_mode=settings.unix_socket_mode,
+                reuse_port=settings.reuse_port,
             )
         self.listeners = list(listeners)
         #: Keyword arguments of every connection's ``RequestParser``.
