@@ -131,7 +131,7 @@ def cpu_seconds(pid: int) -> float:
 
 def wrk(port: int, seconds: float) -> list[str]:
     """The wrk command for ``seconds`` against ``port``."""
-    return ["wrk", f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency",
+    return ["wrk", f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{seconds:g}s", "--latency",
             f"http://127.0.0.1:{port}/"]
 
 
@@ -189,7 +189,8 @@ def report(
     lines = [
         "## Prefork workers (`bench/workers.py`)",
         "",
-        f"Produced on {now} by `python bench/workers.py` ({rounds} rounds, {seconds:g} s "
+        f"Produced on {now} by `python bench/workers.py` ({rounds} round{'s' * (rounds > 1)}, "
+        f"{seconds:g} s "
         f"measured per run after a {WARM_UP_SECONDS} s warm-up; medians over the rounds). "
         f"`tapster serve {APP}`, wrk with {CONNECTIONS} keep-alive connections on "
         f"{WRK_THREADS} threads. **Nothing is pinned: this machine has {os.cpu_count()} "
