@@ -11,6 +11,7 @@ import http.client
 import os
 import re
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -520,3 +521,37 @@ def test_workers_on_a_unix_socket_leave_the_file_to_the_master(prefork, tmp_path
         server.stop()
     assert not path.exists()  # removed by the master, once
     assert not any(alive(pid) for pid in server.booted())
+
+
+def test_serve_from_python_forks_workers_from_the_app_given(prefork):
+    script = ("import tapster\n"
+              "from tests.integration.worker_apps import pid\n"
+              "tapster.serve(pid, bind=['127.0.0.1:0'], workers=2)\n")
+    server = Prefork([], command=[sys.executable, "-c", script])
+    try:
+        server.port = server.listening_address(timeout=15)[1]
+        workers = server.wait_for_workers(2)
+        assert int(server.get()[1]) in workers
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(10) == 0
+    finally:
+        server.stop()
+    assert not any(alive(pid) for pid in workers)
+
+
+def test_a_worker_killed_mid_response_leaves_a_cut_response_never_a_wrong_one(prefork):
+    server = prefork("tests.integration.worker_apps:trickle", "--workers", "2")
+    server.wait_for_workers(2)
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        connection.request("GET", "/")
+        response = connection.getresponse()
+        assert response.status == 200
+        assert response.read(8) == b"piece 0\n"
+        os.kill(int(response.headers["X-Pid"]), signal.SIGKILL)
+        with pytest.raises(http.client.IncompleteRead):  # chunked framing shows the cut
+            response.read()
+    finally:
+        connection.close()
+    server.wait_for_line(r"died \(killed by SIGKILL\): starting a new one")
+    server.wait_for_workers(2)

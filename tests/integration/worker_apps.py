@@ -23,3 +23,11 @@ def pid(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         time.sleep(seconds)
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [str(os.getpid()).encode()]
+
+
+def trickle(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+    """A chunked body of ten pieces, one every half second; the worker's pid in X-Pid."""
+    start_response("200 OK", [("Content-Type", "text/plain"), ("X-Pid", str(os.getpid()))])
+    for index in range(10):
+        yield f"piece {index}\n".encode()
+        time.sleep(0.5)

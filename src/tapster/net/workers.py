@@ -267,7 +267,6 @@ class Master:
         self._signals: list[int] = []
         self._stopping: str | None = None  # None, "graceful" or "immediate"
         self._boot_failures = 0
-        self._last_failure = ""
         self._respawn_at = 0.0
         self._wake_reader = -1
         self._wake_writer = -1
@@ -424,7 +423,6 @@ class Master:
 
     def _start_failed(self, pid: int, how: str) -> None:
         self._boot_failures += 1
-        self._last_failure = how
         log.error("Worker %d failed to start (%s); %d in a row", pid, how, self._boot_failures)
         now = time.monotonic()
         if self._boot_failures < MAX_BOOT_FAILURES:
