@@ -141,7 +141,7 @@ def test_serve_help_lists_every_setting_with_its_default():
         flag = field.metadata.get("flag") or "--" + field.name.replace("_", "-")
         assert f" {flag} " in text, flag
         default = field.default if field.default is not dataclasses.MISSING else None
-        if default not in (None, [], ""):
+        if default not in (None, [], "") and default is not False:  # a switch has none
             assert f"(default: {default})" in text, flag
     assert "(default: 2048)" in text  # --backlog, spelled out once as a sanity check
     assert "{debug,info,warning,error,critical}" in text
@@ -279,6 +279,9 @@ def test_unknown_command_is_a_usage_error():
         (["--port", "70000"], "port must be 0-65535, not 70000"),
         (["--keep-alive", "-1"], "keepalive_timeout must be a number of seconds > 0, not -1.0"),
         (["--root-path", "app/"], "root_path must start with / and not end with one: 'app/'"),
+        (["--workers", "0"], "workers must be a positive whole number, not 0"),
+        (["--timeout", "-1"], "timeout must be a number of seconds >= 0, not -1.0"),
+        (["--max-requests", "-5"], "max_requests must be a whole number >= 0, not -5"),
     ],
 )
 def test_invalid_setting_values_are_one_line_and_exit_1(app_dir, args, message):

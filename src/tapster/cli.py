@@ -53,6 +53,7 @@ __all__ = [
 _GROUP_TITLES = {
     "binding": "where to listen",
     "workers": "the application",
+    "processes": "worker processes",
     "limits": "limits",
     "timeouts": "time-outs (seconds)",
     "logging": "logging",
@@ -157,9 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
         kwargs: dict[str, Any] = {
             "dest": field.name,
             "help": field.metadata["help"],
-            "type": field.metadata.get("parse") or _CONVERTERS[str(field.type)],
             "default": argparse.SUPPRESS,
         }
+        if field.type == "bool":
+            kwargs["action"] = "store_true"  # a switch: present means on
+        else:
+            kwargs["type"] = field.metadata.get("parse") or _CONVERTERS[str(field.type)]
         if field.type == "list[str]":
             kwargs["action"] = "append"
         if "metavar" in field.metadata:
@@ -167,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
         if "choices" in field.metadata:
             kwargs["choices"] = field.metadata["choices"]
         default = field.default if field.default is not dataclasses.MISSING else None
-        if default not in (None, [], ""):
+        if default not in (None, [], "") and default is not False:
             kwargs["help"] += f" (default: {default})"
         kwargs["help"] = kwargs["help"].replace("%", "%%")  # argparse formats help with %
         groups[group_name].add_argument(_flag(field), **kwargs)
@@ -181,19 +185,32 @@ def serve_main(argv: Sequence[str]) -> int:
     """
     arguments = vars(build_parser().parse_args(argv))
     target = arguments.pop("app")
-    from .wsgi.server import Server, configure_access_log, configure_logging
+    from .wsgi.server import configure_access_log, configure_logging, make_server
+
+    def load_in_worker() -> Callable[..., Any]:
+        # A worker that cannot import the application says why and exits;
+        # the master counts it as a failed start.
+        try:
+            return load_app(target)
+        except AppLoadError as error:
+            print(f"tapster: error: {error}", file=sys.stderr)
+            raise SystemExit(1) from None
 
     try:
         settings = Settings.from_options(arguments)
         configure_logging(settings.log_level)
         configure_access_log(settings.access_log)
-        app = load_app(target)
-        server = Server(app, settings)
+        if settings.needs_master and not settings.preload:
+            # Each worker imports the application, and the master never does:
+            # a module it imported would be inherited, and SIGHUP could not
+            # load new code.
+            server = make_server(settings, load=load_in_worker)
+        else:
+            server = make_server(settings, app=load_app(target))
     except (SettingsError, AppLoadError, BindError, OSError) as error:
         print(f"tapster: error: {error}", file=sys.stderr)
         return 1
-    server.run()
-    return 0
+    return server.run() or 0
 
 
 #: The ``tapster`` command.

@@ -8,6 +8,7 @@ a setting, its default and its help text live in exactly one place.
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,19 @@ class SettingsError(ValueError):
 def octal(text: str) -> int:
     """Parse file permissions written in octal, as chmod takes them (``660``)."""
     return int(text, 8)
+
+
+def worker_count(text: str) -> int:
+    """Parse ``--workers``: a number, or ``auto`` for one worker per CPU."""
+    return _cpu_count() if text == "auto" else int(text)
+
+
+def _cpu_count() -> int:
+    # The CPUs this process may run on (a container's or taskset's limit),
+    # not every CPU of the machine.
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _setting(
@@ -71,6 +85,15 @@ class Settings:
         parse=octal,
         why="The umask is how the operator already says who may connect.",
     )
+    reuse_port: bool = _setting(
+        False,
+        "binding",
+        "With workers: each worker accepts on a TCP socket of its own (SO_REUSEPORT), so that "
+        "the kernel spreads new connections evenly over the workers. One process: only sets "
+        "SO_REUSEPORT, so that another server may listen on the same port.",
+        why="Off: a shared socket lets an idle worker take a connection a busy one would "
+        "keep waiting (docs/server.md, how connections spread).",
+    )
 
     # -- the application ----------------------------------------------------------------
     threads: int = _setting(
@@ -86,6 +109,54 @@ class Settings:
         "workers",
         "URL prefix the application is mounted at (WSGI SCRIPT_NAME), e.g. /app.",
         why="Mounted at the root unless a proxy in front says otherwise.",
+    )
+
+    # -- worker processes ------------------------------------------------------------------
+    workers: int = _setting(
+        1,
+        "processes",
+        "Worker processes (prefork), or 'auto' for one per CPU. With more than one, a master "
+        "process owns the sockets and supervises the workers.",
+        parse=worker_count,
+        metavar="N",
+        why="One process, no master: as fast as tapster gets on one core, and what a "
+        "container that is scaled by its orchestrator wants.",
+    )
+    timeout: float = _setting(
+        30.0,
+        "processes",
+        "Seconds a worker may spend on one request (or on starting) before the master "
+        "kills and replaces it; 0 = off. Needs a master.",
+        why="gunicorn's default: far beyond any request a person waits for, so only a "
+        "stuck worker meets it.",
+    )
+    max_requests: int = _setting(
+        0,
+        "processes",
+        "Replace a worker after it served about this many requests; 0 = never. Starts a "
+        "master even with one worker.",
+        why="Off: recycling is a cure for leaks in the application, not for a healthy one.",
+    )
+    max_requests_jitter: int = _setting(
+        0,
+        "processes",
+        "Add a random 0 to N to each worker's --max-requests, so that workers are not all "
+        "replaced at once.",
+        why="Off, as --max-requests.",
+    )
+    preload: bool = _setting(
+        False,
+        "processes",
+        "Import the application once in the master, before forking the workers (shares "
+        "memory; SIGHUP then cannot load new code).",
+        why="Off, so that each worker imports the application and SIGHUP loads new code.",
+    )
+    pid: str | None = _setting(
+        None,
+        "processes",
+        "Write the process id of the server (the master, with workers) to FILE.",
+        metavar="FILE",
+        why="None: a process manager (systemd, a container runtime) knows the pid already.",
     )
 
     # -- limits ----------------------------------------------------------------------------
@@ -196,7 +267,14 @@ class Settings:
     )
 
     def __post_init__(self) -> None:
+        if self.workers == "auto":
+            self.workers = _cpu_count()
         self.validate()
+
+    @property
+    def needs_master(self) -> bool:
+        """Whether serving takes a master process and workers (else: one plain process)."""
+        return self.workers > 1 or self.max_requests > 0
 
     def validate(self) -> None:
         """Raise ``SettingsError`` naming the first invalid setting."""
@@ -207,12 +285,13 @@ class Settings:
             "max_header_bytes",
             "max_header_count",
             "backlog",
+            "workers",
         )
         for name in positive_ints:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise SettingsError(f"{name} must be a positive whole number, not {value!r}")
-        for name in ("max_body_bytes", "max_drain_bytes"):
+        for name in ("max_body_bytes", "max_drain_bytes", "max_requests", "max_requests_jitter"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
                 raise SettingsError(f"{name} must be a whole number >= 0, not {value!r}")
@@ -226,6 +305,8 @@ class Settings:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or value <= 0:
                 raise SettingsError(f"{name} must be a number of seconds > 0, not {value!r}")
+        if not isinstance(self.timeout, (int, float)) or self.timeout < 0:
+            raise SettingsError(f"timeout must be a number of seconds >= 0, not {self.timeout!r}")
         if self.port is not None and not 0 <= self.port <= 65535:
             raise SettingsError(f"port must be 0-65535, not {self.port!r}")
         if self.log_level not in ("debug", "info", "warning", "error", "critical"):

@@ -9,6 +9,7 @@ from .binds import DEFAULT_PORT, Bind, BindError, parse_bind
 from .listeners import Listener, close_listeners, inherited_systemd_binds, open_listeners
 from .reactor import Handler, Reactor
 from .threadpool import ThreadPool
+from .workers import Master, PidFile, Worker
 
 __all__ = [
     "DEFAULT_PORT",
@@ -16,8 +17,11 @@ __all__ = [
     "BindError",
     "Handler",
     "Listener",
+    "Master",
+    "PidFile",
     "Reactor",
     "ThreadPool",
+    "Worker",
     "close_listeners",
     "inherited_systemd_binds",
     "open_listeners",

@@ -83,6 +83,7 @@ class Reactor:
         accept: AcceptFunction,
         *,
         max_connections: int,
+        on_sweep: Callable[[float], None] | None = None,
     ) -> None:
         if not hasattr(select, "epoll"):
             # OSError, so that the command line reports it as one line.
@@ -91,11 +92,16 @@ class Reactor:
         self._listeners = {listener.sock.fileno(): listener for listener in listeners}
         self._accept_handler = accept
         self.max_connections = max_connections
+        #: Called with ``time.monotonic()`` at every deadline sweep (twice a
+        #: second, busy or idle): how a worker process beats its heartbeat.
+        self.on_sweep = on_sweep
         #: Open connections by file descriptor.
         self.handlers: dict[int, Handler] = {}
         self._accepting = False
         self._accept_resume_at = 0.0
         self._stop_deadline: float | None = None
+        #: In a graceful stop, how long idle connections may still bring a last request.
+        self.idle_linger = 0.0
         #: Whether ``stop()`` was called (a plain attribute: read on every request).
         self.stopping = False
         self._wake_reader, self._wake_writer = socket.socketpair()
@@ -123,8 +129,13 @@ class Reactor:
         """Drop a connection that its owner is about to close (before closing it)."""
         self.handlers.pop(handler.fd, None)
 
-    def stop(self, grace: float) -> None:
-        """Close the listeners; let busy connections finish within ``grace`` seconds."""
+    def stop(self, grace: float, idle_linger: float = 0.0) -> None:
+        """Close the listeners; let busy connections finish within ``grace`` seconds.
+
+        Idle connections are closed at once, or given ``idle_linger`` seconds
+        to bring one last request (their handler's ``on_shutdown`` decides).
+        """
+        self.idle_linger = min(idle_linger, grace)
         self._stop_deadline = time.monotonic() + grace
         self.stopping = True
         self.wake()
@@ -167,6 +178,8 @@ class Reactor:
                 now = time.monotonic()
                 if now >= next_sweep:
                     self._sweep(now)
+                    if self.on_sweep is not None:
+                        self.on_sweep(now)
                     next_sweep = now + _SWEEP_INTERVAL
                 if self.stopping:
                     if not stopping_seen:
@@ -242,6 +255,13 @@ class Reactor:
             handler.on_timeout()
 
     def _begin_shutdown(self) -> None:
+        # Connections already in the backlog would be reset when the socket
+        # closes (or, under a prefork master, when a worker's own SO_REUSEPORT
+        # socket closes): take them in and serve them.
+        for listener in list(self._listeners.values()):
+            if not self._accepting:
+                break  # at max_connections (or out of descriptors)
+            self._accept(listener)
         self._pause_accepting(float("inf"))
         # Close the listening sockets now, not at exit: a client connecting
         # during the drain is refused at once and can go elsewhere, instead

@@ -5,6 +5,15 @@ from __future__ import annotations
 from .body import RequestBody
 from .errors import ClientGone, InputError
 from .file_wrapper import FileWrapper
-from .server import Server, serve
+from .server import Prefork, Server, make_server, serve
 
-__all__ = ["ClientGone", "FileWrapper", "InputError", "RequestBody", "Server", "serve"]
+__all__ = [
+    "ClientGone",
+    "FileWrapper",
+    "InputError",
+    "Prefork",
+    "RequestBody",
+    "Server",
+    "make_server",
+    "serve",
+]

@@ -126,8 +126,17 @@ class Connection:
         self.close()
 
     def on_shutdown(self) -> None:
-        """The server stops: close if idle; a half-received request may finish."""
-        if self.parser.buffered and not self._lingering:
+        """The server stops: close if idle; a half-received request may finish.
+
+        A worker being replaced lingers: an idle connection may still bring
+        a request for a moment (answered with ``Connection: close``).
+        """
+        if self._lingering:
+            self.close()
+        elif self.parser.buffered:
+            self.server.reactor.arm(self)
+        elif self.server.reactor.idle_linger:
+            self.deadline = min(self.deadline, time.monotonic() + self.server.reactor.idle_linger)
             self.server.reactor.arm(self)
         else:
             self.close()
@@ -149,7 +158,8 @@ class Connection:
                 # it; the connection must not be left neither armed nor closed.
                 self.close()
                 raise
-            if not keep_alive or server.reactor.stopping:
+            reactor = server.reactor
+            if not keep_alive or (reactor.stopping and not reactor.idle_linger):
                 self._close_after_response()
                 return
             parser.start_next_cycle()
@@ -157,7 +167,11 @@ class Connection:
                 # The usual case: nothing more yet. Idle until the next request.
                 self._head_started = False
                 self.deadline = time.monotonic() + server.settings.keepalive_timeout
-                server.reactor.arm(self)
+                if reactor.stopping:
+                    # A response promised keep-alive as the stop began: the
+                    # client may send again, and is served for a moment more.
+                    self.deadline = min(self.deadline, time.monotonic() + reactor.idle_linger)
+                reactor.arm(self)
                 return
             request = self._next_request()  # pipelined: already here, served on this thread
             if request is None:

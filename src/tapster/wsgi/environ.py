@@ -41,7 +41,12 @@ def environ_key(name: str) -> str:
 
 
 def listener_environ(
-    listener: Listener, *, root_path: str, multithread: bool, software: str
+    listener: Listener,
+    *,
+    root_path: str,
+    multithread: bool,
+    software: str,
+    multiprocess: bool = False,
 ) -> Environ:
     """The keys that are the same for every request on one listening socket."""
     if listener.is_unix:
@@ -58,7 +63,7 @@ def listener_environ(
         "wsgi.url_scheme": "http",
         "wsgi.errors": ErrorStream(),
         "wsgi.multithread": multithread,
-        "wsgi.multiprocess": False,
+        "wsgi.multiprocess": multiprocess,
         "wsgi.run_once": False,
         # Every wsgi.input here ends at the body's end, chunked or not, so an
         # application may read until EOF (the convention mod_wsgi introduced).

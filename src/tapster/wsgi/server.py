@@ -1,16 +1,20 @@
 """The server: listeners, the loop, the thread pool and the application, tied together.
 
 ``serve(app, **settings)`` is the public entry point, and the same code path
-as ``tapster serve`` on the command line.
+as ``tapster serve`` on the command line. With one worker (the default) the
+``Server`` runs in the calling process; with more (or ``max_requests``), a
+``Prefork`` master owns the sockets and each forked worker runs a ``Server``.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
@@ -20,8 +24,11 @@ from ..net import (
     DEFAULT_PORT,
     Bind,
     Listener,
+    Master,
+    PidFile,
     Reactor,
     ThreadPool,
+    Worker,
     close_listeners,
     inherited_systemd_binds,
     open_listeners,
@@ -32,7 +39,7 @@ from .access_log import AccessLog
 from .connection import Connection
 from .environ import listener_environ
 
-__all__ = ["Server", "resolve_binds", "serve"]
+__all__ = ["Prefork", "Server", "make_server", "resolve_binds", "serve"]
 
 log = logging.getLogger("tapster.error")
 
@@ -51,21 +58,29 @@ def resolve_binds(settings: Settings) -> list[Bind]:
 
 
 class Server:
-    """A running (or ready) tapster server for one WSGI application in this process."""
+    """A running (or ready) tapster server for one WSGI application in this process.
+
+    Given a ``worker``, it is one worker process of a ``Prefork`` master: it
+    beats the master's heartbeat, counts its requests and leaves the
+    listening sockets, the pid file and the banner to the master.
+    """
 
     def __init__(
         self,
         app: WSGIApp,
         settings: Settings,
         listeners: Sequence[Listener] | None = None,
+        worker: Worker | None = None,
     ) -> None:
         self.app = app
         self.settings = settings
+        self.worker = worker
         if listeners is None:
             listeners = open_listeners(
                 resolve_binds(settings),
                 backlog=settings.backlog,
                 unix_socket_mode=settings.unix_socket_mode,
+                reuse_port=settings.reuse_port,
             )
         self.listeners = list(listeners)
         #: Keyword arguments of every connection's ``RequestParser``.
@@ -88,6 +103,8 @@ class Server:
                 listener,
                 root_path=settings.root_path,
                 multithread=settings.threads > 1,
+                # PEP 3333: true when other processes serve the same application.
+                multiprocess=worker is not None and settings.workers > 1,
                 software=software,
             )
             for listener in self.listeners
@@ -97,9 +114,12 @@ class Server:
         self.access_log = (
             AccessLog(settings.access_log_format) if settings.access_log is not None else None
         )
-        self.pool = ThreadPool(settings.threads)
+        self.pool = ThreadPool(settings.threads, track_jobs=worker is not None)
         self.reactor = Reactor(
-            self.listeners, self._accept, max_connections=settings.max_connections
+            self.listeners,
+            self._accept,
+            max_connections=settings.max_connections,
+            on_sweep=self._beat if worker is not None else None,
         )
         #: Set once the server accepts connections.
         self.started = threading.Event()
@@ -116,39 +136,73 @@ class Server:
         Signal handlers are installed only when called from the main thread.
         """
         restore = self._install_signal_handlers()
+        pid_file = PidFile(self.settings.pid if self.worker is None else None)
         try:
-            for listener in self.listeners:
-                log.info("Listening at: %s", listener.url)
+            pid_file.write()
+            if self.worker is None:
+                for listener in self.listeners:
+                    log.info("Listening at: %s", listener.url)
+            else:
+                self._beat(time.monotonic())  # the first beat tells the master: ready
             self.started.set()
             self.reactor.run()
         finally:
             close_listeners(self.listeners)
             self.pool.shutdown(timeout=1.0)
             restore()
-            log.info("Shutdown complete")
+            pid_file.remove()
+            if self.worker is None:
+                log.info("Shutdown complete")
 
     def stop(self, grace: float | None = None) -> None:
         """Stop accepting and finish in-flight requests within ``grace`` seconds."""
-        self.reactor.stop(self.settings.graceful_timeout if grace is None else grace)
+        self.reactor.stop(
+            self.settings.graceful_timeout if grace is None else grace,
+            idle_linger=self.worker.idle_linger if self.worker is not None else 0.0,
+        )
+
+    def _beat(self, now: float) -> None:
+        # A worker's loop, twice a second: tell the master how it is doing.
+        assert self.worker is not None
+        pool = self.pool
+        master_alive = self.worker.beat(now, pool.oldest_job_started(), pool.jobs_done)
+        if not master_alive and not self.reactor.stopping:
+            log.warning("The master process is gone: stopping")
+            self.stop()
 
     def _install_signal_handlers(self) -> Callable[[], None]:
         if threading.current_thread() is not threading.main_thread():
             return lambda: None
         stops = 0
+        # A worker's master logs what it does with each signal; the worker's
+        # own lines would repeat that once per worker.
+        level = logging.INFO if self.worker is None else logging.DEBUG
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
             nonlocal stops
             stops += 1
             name = signal.Signals(signum).name
-            if stops == 1:
-                log.info("%s received: finishing in-flight requests (up to %gs)", name,
-                         self.settings.graceful_timeout)
+            if stops == 1 and signum != signal.SIGQUIT:
+                log.log(level, "%s received: finishing in-flight requests (up to %gs)", name,
+                        self.settings.graceful_timeout)
                 self.stop()
             else:
-                log.info("%s received again: stopping now", name)
+                log.log(level, "%s received%s: stopping now", name,
+                        " again" if stops > 1 else "")
                 self.stop(0)
 
-        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        def on_resize(signum: int, frame: FrameType | None) -> None:
+            # Their default would suspend the process (job control).
+            log.warning("%s ignored: one process has no workers to add or remove "
+                        "(--workers 2 or more starts a master)", signal.Signals(signum).name)
+
+        previous = {
+            sig: signal.signal(sig, on_signal)
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
+        }
+        if self.worker is None:
+            for sig in (signal.SIGTTIN, signal.SIGTTOU):
+                previous[sig] = signal.signal(sig, on_resize)
         previous_wakeup = signal.set_wakeup_fd(self.reactor.wakeup_fd, warn_on_full_buffer=False)
 
         def restore() -> None:
@@ -190,13 +244,98 @@ def configure_access_log(target: str | None) -> None:
     logger.addHandler(handler)
 
 
+class Prefork:
+    """A master process serving through forked workers (``--workers`` > 1 or ``--max-requests``).
+
+    The listening sockets are opened here, in the master, before any worker
+    exists: a worker that dies or is replaced never closes them. The
+    application is ``app`` when given (imported already: ``--preload``, or
+    ``serve(app)``), else ``load()`` imports it in each worker, so that a
+    reload (SIGHUP) serves the code as it is on disk now.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        app: WSGIApp | None = None,
+        load: Callable[[], WSGIApp] | None = None,
+    ) -> None:
+        if app is None and load is None:
+            raise ValueError("Prefork needs an application or a way to load it")
+        self.settings = settings
+        self.app = app
+        self.load = load
+        self.listeners = open_listeners(
+            resolve_binds(settings),
+            backlog=settings.backlog,
+            unix_socket_mode=settings.unix_socket_mode,
+            reuse_port=settings.reuse_port,
+        )
+        self.master = Master(
+            self.listeners,
+            self._start_worker,
+            workers=settings.workers,
+            timeout=settings.timeout,
+            graceful_timeout=settings.graceful_timeout,
+            max_requests=settings.max_requests,
+            max_requests_jitter=settings.max_requests_jitter,
+            reuse_port=settings.reuse_port,
+            backlog=settings.backlog,
+            preloaded=app is not None,
+        )
+
+    def run(self) -> int:
+        """Supervise workers until SIGTERM, SIGINT or SIGQUIT; the exit status."""
+        pid_file = PidFile(self.settings.pid)
+        try:
+            pid_file.write()
+            for listener in self.listeners:
+                log.info("Listening at: %s", listener.url)
+            log.info("Master %d: %d workers", os.getpid(), self.settings.workers)
+            status = self.master.run()
+        finally:
+            close_listeners(self.listeners)
+            pid_file.remove()
+        log.info("Shutdown complete")
+        return status
+
+    def _start_worker(self, worker: Worker) -> int:
+        # In the forked child: import the application (unless preloaded), serve.
+        app = self.app if self.app is not None else self.load()  # type: ignore[misc]
+        Server(app, self.settings, listeners=worker.listeners, worker=worker).run()
+        return 0
+
+
+def make_server(
+    settings: Settings,
+    app: WSGIApp | None = None,
+    load: Callable[[], WSGIApp] | None = None,
+) -> Server | Prefork:
+    """The server ``settings`` ask for, listening already: one process, or a prefork master.
+
+    ``app`` is the application, or ``load`` imports it: once here for a
+    single process or with ``preload``, else in each worker.
+    """
+    if settings.needs_master:
+        if app is None and settings.preload:
+            app = load()  # type: ignore[misc]
+        return Prefork(settings, app=app, load=load)
+    return Server(app if app is not None else load(), settings)  # type: ignore[misc]
+
+
 def serve(app: WSGIApp, **options: Any) -> None:
     """Serve the WSGI application ``app`` until SIGTERM or SIGINT.
 
     ``options`` are the fields of ``tapster.Settings`` (``bind``, ``threads``,
-    ``keepalive_timeout``, ...); an unknown one raises ``SettingsError``.
+    ``workers``, ``keepalive_timeout``, ...); an unknown one raises
+    ``SettingsError``. With ``workers`` > 1 the workers are forked from this
+    process with ``app`` as it is (as with ``--preload``). Raises
+    ``SystemExit(1)`` when the workers keep failing to start.
     """
     settings = Settings.from_options(options)
     configure_logging(settings.log_level)
     configure_access_log(settings.access_log)
-    Server(app, settings).run()
+    server = make_server(settings, app=app)
+    status = server.run()
+    if status:
+        raise SystemExit(status)
