@@ -141,7 +141,7 @@ def test_serve_help_lists_every_setting_with_its_default():
         flag = field.metadata.get("flag") or "--" + field.name.replace("_", "-")
         assert f" {flag} " in text, flag
         default = field.default if field.default is not dataclasses.MISSING else None
-        if default not in (None, [], ""):
+        if default not in (None, [], "") and default is not False:  # not for a switch
             assert f"(default: {default})" in text, flag
     assert "(default: 2048)" in text  # --backlog, spelled out once as a sanity check
     assert "{debug,info,warning,error,critical}" in text

@@ -32,6 +32,7 @@ _GROUP_TITLES = {
     "limits": "limits",
     "timeouts": "time-outs (seconds)",
     "logging": "logging",
+    "development": "development",
 }
 
 _CONVERTERS: dict[str, Callable[[str], Any]] = {
@@ -133,9 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
         kwargs: dict[str, Any] = {
             "dest": field.name,
             "help": field.metadata["help"],
-            "type": field.metadata.get("parse") or _CONVERTERS[str(field.type)],
             "default": argparse.SUPPRESS,
         }
+        if field.type == "bool":
+            kwargs["action"] = "store_true"  # a switch: --reload
+        else:
+            kwargs["type"] = field.metadata.get("parse") or _CONVERTERS[str(field.type)]
         if field.type == "list[str]":
             kwargs["action"] = "append"
         if "metavar" in field.metadata:
@@ -143,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         if "choices" in field.metadata:
             kwargs["choices"] = field.metadata["choices"]
         default = field.default if field.default is not dataclasses.MISSING else None
-        if default not in (None, [], ""):
+        if default not in (None, [], "") and default is not False:
             kwargs["help"] += f" (default: {default})"
         kwargs["help"] = kwargs["help"].replace("%", "%%")  # argparse formats help with %
         groups[group_name].add_argument(_flag(field), **kwargs)
@@ -157,15 +161,14 @@ def serve_main(argv: Sequence[str]) -> int:
     """
     arguments = vars(build_parser().parse_args(argv))
     target = arguments.pop("app")
-    from .wsgi.server import Server, configure_access_log, configure_logging
+    from .wsgi.server import build_server, configure_access_log, configure_logging
 
     try:
         settings = Settings.from_options(arguments)
         configure_logging(settings.log_level)
         configure_access_log(settings.access_log)
-        app = load_app(target)
-        server = Server(app, settings)
-    except (SettingsError, AppLoadError, BindError, OSError) as error:
+        server = build_server(settings, lambda: load_app(target))
+    except (SettingsError, AppLoadError, BindError, OSError, RuntimeError) as error:
         print(f"tapster: error: {error}", file=sys.stderr)
         return 1
     server.run()

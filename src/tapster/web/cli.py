@@ -524,33 +524,87 @@ _version_option = click.Option(
 # -- the built-in commands -----------------------------------------------------------------
 
 
+def _split_paths(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str]:
+    """A value of paths or patterns separated by ``os.pathsep`` (':'), as Flask takes them."""
+    return [item for item in (value or "").split(os.pathsep) if item]
+
+
 @click.command("run", short_help="Serve the app on tapster's server.")
 @click.option("--host", "-h", default="127.0.0.1", show_default=True,
               help="The interface to bind to.")
 @click.option("--port", "-p", default=5000, show_default=True,
               help="The port to bind to (0 picks a free one).")
+@click.option("--reload/--no-reload", default=None,
+              help="Restart the server when a Python file or template changes. "
+                   "On by default in debug mode.")
+@click.option("--debugger/--no-debugger", default=None,
+              help="Answer unhandled exceptions with the debug page (the traceback, with "
+                   "source lines; no console). Only in debug mode, where it is on by default.")
+@click.option("--extra-files", default=None, metavar="PATHS", callback=_split_paths,
+              help=f"Also restart when these files change. Separate paths with "
+                   f"'{os.pathsep}'.")
+@click.option("--exclude-patterns", default=None, metavar="PATTERNS", callback=_split_paths,
+              help=f"Do not restart when files matching these fnmatch patterns change. "
+                   f"Separate patterns with '{os.pathsep}'.")
 @pass_script_info
-def run_command(info: ScriptInfo, host: str, port: int) -> None:
+def run_command(
+    info: ScriptInfo,
+    host: str,
+    port: int,
+    reload: bool | None,
+    debugger: bool | None,
+    extra_files: list[str],
+    exclude_patterns: list[str],
+) -> None:
     """Serve the app on tapster's HTTP/1.1 server until SIGTERM or Ctrl-C.
 
     The same server as 'tapster serve', fit for production; 'tapster serve'
-    takes every server setting.
+    takes every server setting. In debug mode (--debug), the server restarts
+    when code changes and unhandled exceptions show the debug page.
     """
-    app = info.load_app()
-    debug = get_debug_flag()
-    app.debug = debug
-    if info.app_import_path is not None:
-        click.echo(f" * Serving Tapster app '{info.app_import_path}'")
-    click.echo(f" * Debug mode: {'on' if debug else 'off'}")
     # The framework reaches the server only here, where it must serve.
     from tapster.net import BindError
-    from tapster.settings import SettingsError
-    from tapster.wsgi import serve
+    from tapster.net.reloader import is_server_process
+    from tapster.settings import Settings, SettingsError
+    from tapster.wsgi.server import build_server, configure_logging
 
+    debug = get_debug_flag()
+    if reload is None:
+        reload = debug
+    show_debug_page = debug and (debug if debugger is None else debugger)
+
+    def load() -> Any:
+        app = info.load_app()
+        app.debug = debug
+        if show_debug_page:
+            from .debug import DebuggedApplication
+
+            return DebuggedApplication(app)
+        return app
+
+    in_reloader = reload and not is_server_process()
+    # The reloader leaves the app to its server process (an app that fails
+    # to import waits there for a fix); without it, a broken app fails now.
+    app = None if in_reloader else load()
+    if not (reload and is_server_process()):  # once, not at every restart
+        if info.app_import_path is not None:
+            click.echo(f" * Serving Tapster app '{info.app_import_path}'")
+        click.echo(f" * Debug mode: {'on' if debug else 'off'}")
+        if show_debug_page:
+            click.echo(" * Debug page: on (tracebacks in the browser; no console)")
     try:
-        serve(app, host=host, port=port)
-    except (SettingsError, BindError, OSError) as error:
+        settings = Settings.from_options({
+            "host": host,
+            "port": port,
+            "reload": reload,
+            "reload_extra_files": extra_files,
+            "reload_exclude": exclude_patterns,
+        })
+        configure_logging(settings.log_level)
+        server = build_server(settings, lambda: app if app is not None else load())
+    except (SettingsError, BindError, OSError, RuntimeError) as error:
         raise click.ClickException(str(error)) from None
+    server.run()
 
 
 # Like `flask run --debug`: the group's --debug also works after the command name,

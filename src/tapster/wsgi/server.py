@@ -1,7 +1,9 @@
 """The server: listeners, the loop, the thread pool and the application, tied together.
 
 ``serve(app, **settings)`` is the public entry point, and the same code path
-as ``tapster serve`` on the command line.
+as ``tapster serve`` on the command line: both go through ``build_server``,
+which gives the server, or with ``reload`` on, the reloader that runs the
+server in a child process and restarts it when code changes.
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ from ..net import (
     open_listeners,
     parse_bind,
 )
+from ..net.reloader import Reloader, enter_server_process, is_server_process
 from ..settings import Settings
 from .access_log import AccessLog
 from .connection import Connection
 from .environ import listener_environ
 
-__all__ = ["Server", "resolve_binds", "serve"]
+__all__ = ["Server", "build_server", "resolve_binds", "serve"]
 
 log = logging.getLogger("tapster.error")
 
@@ -190,13 +193,45 @@ def configure_access_log(target: str | None) -> None:
     logger.addHandler(handler)
 
 
+def build_server(settings: Settings, load_app: Callable[[], WSGIApp]) -> Server | Reloader:
+    """What serves with these settings: ``run()`` it.
+
+    A ``Server`` for the application ``load_app()`` returns; with
+    ``settings.reload``, in the process the user started, a ``Reloader``
+    instead, which opens the sockets and runs this same program again as
+    its server process, without loading the application itself (an
+    application that fails to import then waits for a fix in the reloader
+    rather than ending it). Raises ``BindError`` when a socket cannot be
+    opened, and what ``load_app`` raises.
+    """
+    if not settings.reload:
+        return Server(load_app(), settings)
+    if is_server_process():
+        return Server(load_app(), settings, enter_server_process(backlog=settings.backlog))
+    listeners = open_listeners(
+        resolve_binds(settings), backlog=settings.backlog,
+        unix_socket_mode=settings.unix_socket_mode,
+    )
+    try:
+        return Reloader(
+            listeners,
+            extra_files=settings.reload_extra_files,
+            exclude=settings.reload_exclude,
+            grace=settings.graceful_timeout,
+        )
+    except BaseException:
+        close_listeners(listeners)
+        raise
+
+
 def serve(app: WSGIApp, **options: Any) -> None:
     """Serve the WSGI application ``app`` until SIGTERM or SIGINT.
 
     ``options`` are the fields of ``tapster.Settings`` (``bind``, ``threads``,
-    ``keepalive_timeout``, ...); an unknown one raises ``SettingsError``.
+    ``keepalive_timeout``, ``reload``, ...); an unknown one raises
+    ``SettingsError``.
     """
     settings = Settings.from_options(options)
     configure_logging(settings.log_level)
     configure_access_log(settings.access_log)
-    Server(app, settings).run()
+    build_server(settings, lambda: app).run()
