@@ -163,6 +163,26 @@ def test_app_run_debug_waits_out_a_syntax_error(tmp_path, watcher):
         wait_until(lambda: served_text(url) == "after the fix", "the fixed app is served")
 
 
+def test_run_debug_shows_an_app_that_fails_to_import_on_the_debug_page(tmp_path):
+    write_app(tmp_path / "hello.py", "before")
+    args = ["--app", "hello", "run", "--debug", "--port", "0"]
+    with TapsterProcess(args, cwd=tmp_path, env=environment()) as server:
+        url = server.listening_urls(timeout=RELOAD_TIMEOUT)[0] + "/"
+        assert get(url).text == "before"
+
+        (tmp_path / "hello.py").write_text("from tapster import App\napp = App(__name__\n")
+        wait_until(lambda: "SyntaxError" in served_text(url), "the error page is served")
+        response = get(url)
+        assert response.status_code == 500
+        assert "hello.py" in response.text
+        assert "app = App(__name__" in response.text  # the bad line
+        server.wait_for_line(r"Error: While importing 'hello', an error was raised: "
+                             r"SyntaxError")
+
+        write_app(tmp_path / "hello.py", "after the fix")
+        wait_until(lambda: served_text(url) == "after the fix", "the fixed app is served")
+
+
 def test_sigterm_stops_the_reloader_and_its_server(tmp_path):
     write_app(tmp_path / "hello.py", "hello")
     args = ["--app", "hello", "run", "--debug", "--port", "0"]
@@ -224,6 +244,11 @@ def test_serve_reload_restarts_for_code_templates_and_extra_files(tmp_path):
         (tmp_path / "notes.txt").write_text("still not watched\n")
         time.sleep(3)
         assert len(server_pids(server)) == 4
+        assert get(url).text == "two!"
+
+        # SIGHUP restarts the server process, as it will restart workers.
+        server.send_signal(signal.SIGHUP)
+        wait_until(lambda: len(server_pids(server)) == 5, "a restart on SIGHUP")
         assert get(url).text == "two!"
 
 

@@ -529,6 +529,16 @@ def _split_paths(ctx: click.Context, param: click.Parameter, value: str | None) 
     return [item for item in (value or "").split(os.pathsep) if item]
 
 
+def _failed_app(error: Exception) -> Callable[..., Any]:
+    """A WSGI app that raises ``error`` (an app that failed to load) on every request."""
+    traceback = error.__traceback__
+
+    def failed_app(environ: dict[str, Any], start_response: Any) -> Any:
+        raise error.with_traceback(traceback)  # the same traceback each time, not a longer one
+
+    return failed_app
+
+
 @click.command("run", short_help="Serve the app on tapster's server.")
 @click.option("--host", "-h", default="127.0.0.1", show_default=True,
               help="The interface to bind to.")
@@ -574,8 +584,19 @@ def run_command(
     show_debug_page = debug and (debug if debugger is None else debugger)
 
     def load() -> Any:
-        app = info.load_app()
-        app.debug = debug
+        try:
+            app = info.load_app()
+        except Exception as error:
+            if not (show_debug_page and reload and is_server_process()):
+                raise
+            # As with Flask: in the reloader's server, an app that does not load
+            # is shown on the debug page until a change restarts the server.
+            message = error.format_message() if isinstance(error, click.ClickException) else (
+                _describe(error))
+            click.secho(f"Error: {message}", err=True, fg="red")
+            app = _failed_app(error)
+        else:
+            app.debug = debug
         if show_debug_page:
             from .debug import DebuggedApplication
 
