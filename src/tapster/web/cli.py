@@ -576,6 +576,7 @@ def run_command(
     from tapster.net import BindError
     from tapster.net.reloader import is_server_process
     from tapster.settings import Settings, SettingsError
+    from tapster.wsgi import serve
     from tapster.wsgi.server import build_server, configure_logging
 
     debug = get_debug_flag()
@@ -613,19 +614,23 @@ def run_command(
         click.echo(f" * Debug mode: {'on' if debug else 'off'}")
         if show_debug_page:
             click.echo(" * Debug page: on (tracebacks in the browser; no console)")
+    options: dict[str, Any] = {"host": host, "port": port}
+    if reload:
+        options["reload"] = True
+    if extra_files:
+        options["reload_extra_files"] = extra_files
+    if exclude_patterns:
+        options["reload_exclude"] = exclude_patterns
     try:
-        settings = Settings.from_options({
-            "host": host,
-            "port": port,
-            "reload": reload,
-            "reload_extra_files": extra_files,
-            "reload_exclude": exclude_patterns,
-        })
-        configure_logging(settings.log_level)
-        server = build_server(settings, lambda: app if app is not None else load())
+        if app is not None:
+            serve(app, **options)  # the server, or the reloader's server process
+        else:
+            # The reloader: it never calls load(), its server process does.
+            settings = Settings.from_options(options)
+            configure_logging(settings.log_level)
+            build_server(settings, load).run()
     except (SettingsError, BindError, OSError, RuntimeError) as error:
         raise click.ClickException(str(error)) from None
-    server.run()
 
 
 # Like `flask run --debug`: the group's --debug also works after the command name,
