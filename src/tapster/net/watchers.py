@@ -33,12 +33,13 @@ __all__ = [
 
 log = logging.getLogger("tapster.error")
 
-#: Folders never walked nor watched: version control, caches, virtual
-#: environments and installed packages, whose files change without the
-#: project's code changing (``pip install`` must not restart the server).
-IGNORED_DIRS = frozenset({
-    "__pycache__", "node_modules", "site-packages", "dist-packages", "venv", "env",
-})
+#: Folders never walked nor watched (besides hidden ones: .git, .venv, .tox):
+#: caches and installed packages, whose files change without the project's
+#: code changing (``pip install`` must not restart the server). A virtual
+#: environment named without a dot (``venv/``) keeps its packages in a
+#: ``site-packages`` folder; "venv" itself is not a name to skip, since a
+#: project may have a package called so.
+IGNORED_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "dist-packages"})
 
 #: Files whose changes never count: bytecode, editors' swap, backup and lock files.
 IGNORED_FILES = ("*.py[cod]", "*.sw?", "*~", ".#*", "#*#", "*.tmp")
