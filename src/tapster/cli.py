@@ -57,6 +57,7 @@ _GROUP_TITLES = {
     "limits": "limits",
     "timeouts": "time-outs (seconds)",
     "logging": "logging",
+    "development": "development",
 }
 
 _CONVERTERS: dict[str, Callable[[str], Any]] = {
@@ -185,7 +186,7 @@ def serve_main(argv: Sequence[str]) -> int:
     """
     arguments = vars(build_parser().parse_args(argv))
     target = arguments.pop("app")
-    from .wsgi.server import configure_access_log, configure_logging, make_server
+    from .wsgi.server import build_server, configure_access_log, configure_logging
 
     def load_in_worker() -> Callable[..., Any]:
         # A worker that cannot import the application says why and exits;
@@ -204,10 +205,10 @@ def serve_main(argv: Sequence[str]) -> int:
             # Each worker imports the application, and the master never does:
             # a module it imported would be inherited, and SIGHUP could not
             # load new code.
-            server = make_server(settings, load=load_in_worker)
+            server = build_server(settings, load_in_worker)
         else:
-            server = make_server(settings, app=load_app(target))
-    except (SettingsError, AppLoadError, BindError, OSError) as error:
+            server = build_server(settings, lambda: load_app(target))
+    except (SettingsError, AppLoadError, BindError, OSError, RuntimeError) as error:
         print(f"tapster: error: {error}", file=sys.stderr)
         return 1
     return server.run() or 0

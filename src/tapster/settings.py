@@ -266,6 +266,33 @@ class Settings:
         why="Says what answered, without a version number to fingerprint.",
     )
 
+    # -- development -------------------------------------------------------------------
+    reload: bool = _setting(
+        False,
+        "development",
+        "Restart the server when a Python file or template of the project changes "
+        "(with watchfiles when installed, else by polling every second). For development.",
+        why="Off: a production server changes code by a deployment, not by a file watcher; "
+        "App.run(debug=True) and 'tapster run --debug' turn it on.",
+    )
+    reload_extra_files: list[str] = _setting(
+        [],
+        "development",
+        "With --reload: also restart when FILE changes (a configuration file...); repeatable.",
+        flag="--reload-extra-file",
+        metavar="FILE",
+        why="Only the project's Python files and templates unless told.",
+    )
+    reload_exclude: list[str] = _setting(
+        [],
+        "development",
+        "With --reload: ignore changes of files matching this fnmatch PATTERN (by name or "
+        "whole path); repeatable.",
+        metavar="PATTERN",
+        why="Editors' swap and backup files, bytecode, hidden and virtualenv folders are "
+        "ignored already.",
+    )
+
     def __post_init__(self) -> None:
         if self.workers == "auto":
             self.workers = _cpu_count()
@@ -315,8 +342,9 @@ class Settings:
         if self.root_path and (not self.root_path.startswith("/") or self.root_path.endswith("/")):
             raise SettingsError(f"root_path must start with / and not end with one: "
                                 f"{self.root_path!r}")
-        if isinstance(self.bind, str):
-            self.bind = [self.bind]
+        for name in ("bind", "reload_extra_files", "reload_exclude"):
+            if isinstance(getattr(self, name), str):
+                setattr(self, name, [getattr(self, name)])
 
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> Settings:
@@ -340,7 +368,12 @@ def settings_reference() -> str:
     for item in dataclasses.fields(Settings):
         flag = item.metadata.get("flag") or "--" + item.name.replace("_", "-")
         default = item.default if item.default is not dataclasses.MISSING else []
-        shown = "—" if default in (None, [], "") else f"`{default}`"
+        if default is False:
+            shown = "off"
+        elif default in (None, [], ""):
+            shown = "—"
+        else:
+            shown = f"`{default}`"
         help_text = item.metadata["help"].replace("|", "\\|")
         why = item.metadata["why"].replace("|", "\\|")
         rows.append(f"| `{flag}` | `{item.name}` | {shown} | {help_text} | {why} |")

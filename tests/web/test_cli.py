@@ -592,11 +592,58 @@ def test_run_defaults_like_flask_run(served):
 def test_run_debug_sets_debug_mode_before_serving(monkeypatch):
     debug_when_served = []
     monkeypatch.setattr("tapster.wsgi.serve",
-                        lambda app, **kw: debug_when_served.append(app.debug))
-    result = App("dbg").test_cli_runner().invoke(run_command, ["--debug"])
+                        lambda app, **kw: debug_when_served.append(app.app.debug))
+    # --no-reload: the reloader would start this process again (see below).
+    result = App("dbg").test_cli_runner().invoke(run_command, ["--debug", "--no-reload"])
     assert result.exit_code == 0, result.output
     assert debug_when_served == [True]
     assert " * Debug mode: on" in result.stdout
+    assert " * Debug page: on" in result.stdout
+
+
+def test_run_debug_starts_the_reloader_without_loading_the_app(monkeypatch):
+    from tapster.web.debug import DebuggedApplication
+
+    built = []
+
+    class Runner:
+        def run(self) -> None:
+            built.append("ran")
+
+    def build_server(settings, load):
+        built.append(settings)
+        return Runner()
+
+    monkeypatch.setattr("tapster.wsgi.server.build_server", build_server)
+    monkeypatch.delenv("TAPSTER_RELOADER_CHILD", raising=False)
+    loaded = []
+
+    def create_app():
+        loaded.append(True)
+        return App("reloaded")
+
+    runner = App("unused").test_cli_runner()
+    result = runner.invoke(run_command, ["--debug", "--port", "0", "--extra-files",
+                                         f"a.toml{os.pathsep}b.toml", "--exclude-patterns",
+                                         "*.tmp"], obj=ScriptInfo(create_app=create_app))
+    assert result.exit_code == 0, result.output
+    settings, ran = built
+    assert ran == "ran"
+    assert (settings.reload, settings.reload_extra_files, settings.reload_exclude) == (
+        True, ["a.toml", "b.toml"], ["*.tmp"])
+    assert loaded == []  # the reloader's server process loads it, not the reloader
+
+    # In the server process, the app is loaded and wrapped in the debug page.
+    served = []
+    monkeypatch.setattr("tapster.wsgi.serve", lambda app, **kw: served.append((app, kw)))
+    monkeypatch.setenv("TAPSTER_RELOADER_CHILD", "1")
+    result = runner.invoke(run_command, ["--debug", "--port", "0"],
+                           obj=ScriptInfo(create_app=create_app))
+    assert result.exit_code == 0, result.output
+    [(app, options)] = served
+    assert isinstance(app, DebuggedApplication) and app.app.debug
+    assert options == {"host": "127.0.0.1", "port": 0, "reload": True}
+    assert result.stdout == ""  # the banner was the reloader's to print
 
 
 def test_run_names_the_app_it_serves(project, served):

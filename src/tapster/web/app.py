@@ -936,6 +936,11 @@ class App(Scaffold):
         port: int | None = None,
         debug: bool | None = None,
         load_dotenv: bool = True,
+        *,
+        use_reloader: bool | None = None,
+        use_debugger: bool | None = None,
+        extra_files: list[str] | None = None,
+        exclude_patterns: list[str] | None = None,
         **options: Any,
     ) -> None:
         """Serve this app on tapster's production server until SIGTERM or Ctrl-C.
@@ -946,6 +951,13 @@ class App(Scaffold):
         ``access_log=``...; see ``tapster.Settings``), the ones ``tapster
         serve`` takes. Unlike Flask's development server, this one is fit
         for production.
+
+        In debug mode, as with Flask, the reloader restarts the server when
+        code changes (``use_reloader``, with ``extra_files`` that also
+        count and ``exclude_patterns`` that do not) and unhandled
+        exceptions show the debug page (``use_debugger``); both default to
+        ``debug``. The debug page needs debug mode: without it, an app's
+        errors stay a plain 500.
         """
         if os.environ.get("TAPSTER_RUN_FROM_CLI") == "true":
             return  # ``tapster run`` serves the app itself; a module-level run() must not
@@ -961,7 +973,19 @@ class App(Scaffold):
         default_host, _, default_port = (server_name or "").partition(":")
         host = host or default_host or "127.0.0.1"
         port = int(port if port is not None else (default_port or 5000))
+        if use_reloader is not None:
+            options["reload"] = use_reloader
+        options.setdefault("reload", self.debug)
+        if extra_files:
+            options["reload_extra_files"] = list(extra_files)
+        if exclude_patterns:
+            options["reload_exclude"] = list(exclude_patterns)
+        application: Any = self
+        if self.debug and (self.debug if use_debugger is None else use_debugger):
+            from .debug import DebuggedApplication
+
+            application = DebuggedApplication(self)
 
         from tapster.wsgi import serve  # the framework loads the server only to run
 
-        serve(self, host=host, port=port, **options)
+        serve(application, host=host, port=port, **options)

@@ -524,32 +524,112 @@ _version_option = click.Option(
 # -- the built-in commands -----------------------------------------------------------------
 
 
+def _split_paths(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str]:
+    """A value of paths or patterns separated by ``os.pathsep`` (':'), as Flask takes them."""
+    return [item for item in (value or "").split(os.pathsep) if item]
+
+
+def _failed_app(error: Exception) -> Callable[..., Any]:
+    """A WSGI app that raises ``error`` (an app that failed to load) on every request."""
+    traceback = error.__traceback__
+
+    def failed_app(environ: dict[str, Any], start_response: Any) -> Any:
+        raise error.with_traceback(traceback)  # the same traceback each time, not a longer one
+
+    return failed_app
+
+
 @click.command("run", short_help="Serve the app on tapster's server.")
 @click.option("--host", "-h", default="127.0.0.1", show_default=True,
               help="The interface to bind to.")
 @click.option("--port", "-p", default=5000, show_default=True,
               help="The port to bind to (0 picks a free one).")
+@click.option("--reload/--no-reload", default=None,
+              help="Restart the server when a Python file or template changes. "
+                   "On by default in debug mode.")
+@click.option("--debugger/--no-debugger", default=None,
+              help="Answer unhandled exceptions with the debug page (the traceback, with "
+                   "source lines; no console). Only in debug mode, where it is on by default.")
+@click.option("--extra-files", default=None, metavar="PATHS", callback=_split_paths,
+              help=f"Also restart when these files change. Separate paths with "
+                   f"'{os.pathsep}'.")
+@click.option("--exclude-patterns", default=None, metavar="PATTERNS", callback=_split_paths,
+              help=f"Do not restart when files matching these fnmatch patterns change. "
+                   f"Separate patterns with '{os.pathsep}'.")
 @pass_script_info
-def run_command(info: ScriptInfo, host: str, port: int) -> None:
+def run_command(
+    info: ScriptInfo,
+    host: str,
+    port: int,
+    reload: bool | None,
+    debugger: bool | None,
+    extra_files: list[str],
+    exclude_patterns: list[str],
+) -> None:
     """Serve the app on tapster's HTTP/1.1 server until SIGTERM or Ctrl-C.
 
     The same server as 'tapster serve', fit for production; 'tapster serve'
-    takes every server setting.
+    takes every server setting. In debug mode (--debug), the server restarts
+    when code changes and unhandled exceptions show the debug page.
     """
-    app = info.load_app()
-    debug = get_debug_flag()
-    app.debug = debug
-    if info.app_import_path is not None:
-        click.echo(f" * Serving Tapster app '{info.app_import_path}'")
-    click.echo(f" * Debug mode: {'on' if debug else 'off'}")
     # The framework reaches the server only here, where it must serve.
     from tapster.net import BindError
-    from tapster.settings import SettingsError
+    from tapster.net.reloader import is_server_process
+    from tapster.settings import Settings, SettingsError
     from tapster.wsgi import serve
+    from tapster.wsgi.server import build_server, configure_logging
 
+    debug = get_debug_flag()
+    if reload is None:
+        reload = debug
+    show_debug_page = debug and (debug if debugger is None else debugger)
+
+    def load() -> Any:
+        try:
+            app = info.load_app()
+        except Exception as error:
+            if not (show_debug_page and reload and is_server_process()):
+                raise
+            # As with Flask: in the reloader's server, an app that does not load
+            # is shown on the debug page until a change restarts the server.
+            message = error.format_message() if isinstance(error, click.ClickException) else (
+                _describe(error))
+            click.secho(f"Error: {message}", err=True, fg="red")
+            app = _failed_app(error)
+        else:
+            app.debug = debug
+        if show_debug_page:
+            from .debug import DebuggedApplication
+
+            return DebuggedApplication(app)
+        return app
+
+    in_reloader = reload and not is_server_process()
+    # The reloader leaves the app to its server process (an app that fails
+    # to import waits there for a fix); without it, a broken app fails now.
+    app = None if in_reloader else load()
+    if not (reload and is_server_process()):  # once, not at every restart
+        if info.app_import_path is not None:
+            click.echo(f" * Serving Tapster app '{info.app_import_path}'")
+        click.echo(f" * Debug mode: {'on' if debug else 'off'}")
+        if show_debug_page:
+            click.echo(" * Debug page: on (tracebacks in the browser; no console)")
+    options: dict[str, Any] = {"host": host, "port": port}
+    if reload:
+        options["reload"] = True
+    if extra_files:
+        options["reload_extra_files"] = extra_files
+    if exclude_patterns:
+        options["reload_exclude"] = exclude_patterns
     try:
-        serve(app, host=host, port=port)
-    except (SettingsError, BindError, OSError) as error:
+        if app is not None:
+            serve(app, **options)  # the server, or the reloader's server process
+        else:
+            # The reloader: it never calls load(), its server process does.
+            settings = Settings.from_options(options)
+            configure_logging(settings.log_level)
+            build_server(settings, load).run()
+    except (SettingsError, BindError, OSError, RuntimeError) as error:
         raise click.ClickException(str(error)) from None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .body import RequestBody
 from .errors import ClientGone, InputError
 from .file_wrapper import FileWrapper
-from .server import Prefork, Server, make_server, serve
+from .server import Prefork, Server, build_server, serve
 
 __all__ = [
     "ClientGone",
@@ -14,6 +14,6 @@ __all__ = [
     "Prefork",
     "RequestBody",
     "Server",
-    "make_server",
+    "build_server",
     "serve",
 ]

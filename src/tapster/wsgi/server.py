@@ -1,9 +1,12 @@
 """The server: listeners, the loop, the thread pool and the application, tied together.
 
 ``serve(app, **settings)`` is the public entry point, and the same code path
-as ``tapster serve`` on the command line. With one worker (the default) the
-``Server`` runs in the calling process; with more (or ``max_requests``), a
-``Prefork`` master owns the sockets and each forked worker runs a ``Server``.
+as ``tapster serve`` on the command line; both go through ``build_server``.
+With one worker (the default) the ``Server`` runs in the calling process;
+with more (or ``max_requests``), a ``Prefork`` master owns the sockets and
+each forked worker runs a ``Server``. With ``reload`` on, the process the
+user started is a ``Reloader`` instead, which runs this same program again
+as the server process and restarts it when code changes.
 """
 
 from __future__ import annotations
@@ -34,12 +37,13 @@ from ..net import (
     open_listeners,
     parse_bind,
 )
+from ..net.reloader import Reloader, enter_server_process, is_server_process
 from ..settings import Settings
 from .access_log import AccessLog
 from .connection import Connection
 from .environ import listener_environ
 
-__all__ = ["Prefork", "Server", "make_server", "resolve_binds", "serve"]
+__all__ = ["Prefork", "Server", "build_server", "resolve_binds", "serve"]
 
 log = logging.getLogger("tapster.error")
 
@@ -259,18 +263,21 @@ class Prefork:
         settings: Settings,
         app: WSGIApp | None = None,
         load: Callable[[], WSGIApp] | None = None,
+        listeners: Sequence[Listener] | None = None,
     ) -> None:
         if app is None and load is None:
             raise ValueError("Prefork needs an application or a way to load it")
         self.settings = settings
         self.app = app
         self.load = load
-        self.listeners = open_listeners(
-            resolve_binds(settings),
-            backlog=settings.backlog,
-            unix_socket_mode=settings.unix_socket_mode,
-            reuse_port=settings.reuse_port,
-        )
+        if listeners is None:
+            listeners = open_listeners(
+                resolve_binds(settings),
+                backlog=settings.backlog,
+                unix_socket_mode=settings.unix_socket_mode,
+                reuse_port=settings.reuse_port,
+            )
+        self.listeners = list(listeners)
         self.master = Master(
             self.listeners,
             self._start_worker,
@@ -306,28 +313,56 @@ class Prefork:
         return 0
 
 
-def make_server(
+def build_server(
     settings: Settings,
-    app: WSGIApp | None = None,
     load: Callable[[], WSGIApp] | None = None,
-) -> Server | Prefork:
-    """The server ``settings`` ask for, listening already: one process, or a prefork master.
+    app: WSGIApp | None = None,
+) -> Server | Prefork | Reloader:
+    """What serves with these settings, listening already: ``run()`` it.
 
     ``app`` is the application, or ``load`` imports it: once here for a
-    single process or with ``preload``, else in each worker.
+    single process or with ``preload``, else in each worker. With
+    ``settings.reload``, in the process the user started, a ``Reloader``
+    comes back instead: it opens the sockets and runs this same program
+    again as its server process, without loading the application itself (an
+    application that fails to import then waits for a fix in the reloader
+    rather than ending it). Raises ``BindError`` when a socket cannot be
+    opened, and what ``load`` raises.
     """
+    listeners: list[Listener] | None = None
+    if settings.reload:
+        if not is_server_process():
+            return _reloader(settings)
+        listeners = enter_server_process(backlog=settings.backlog)
     if settings.needs_master:
         if app is None and settings.preload:
             app = load()  # type: ignore[misc]
-        return Prefork(settings, app=app, load=load)
-    return Server(app if app is not None else load(), settings)  # type: ignore[misc]
+        return Prefork(settings, app=app, load=load, listeners=listeners)
+    return Server(app if app is not None else load(), settings, listeners)  # type: ignore[misc]
+
+
+def _reloader(settings: Settings) -> Reloader:
+    listeners = open_listeners(
+        resolve_binds(settings), backlog=settings.backlog,
+        unix_socket_mode=settings.unix_socket_mode,
+    )
+    try:
+        return Reloader(
+            listeners,
+            extra_files=settings.reload_extra_files,
+            exclude=settings.reload_exclude,
+            grace=settings.graceful_timeout,
+        )
+    except BaseException:
+        close_listeners(listeners)
+        raise
 
 
 def serve(app: WSGIApp, **options: Any) -> None:
     """Serve the WSGI application ``app`` until SIGTERM or SIGINT.
 
     ``options`` are the fields of ``tapster.Settings`` (``bind``, ``threads``,
-    ``workers``, ``keepalive_timeout``, ...); an unknown one raises
+    ``workers``, ``keepalive_timeout``, ``reload``, ...); an unknown one raises
     ``SettingsError``. With ``workers`` > 1 the workers are forked from this
     process with ``app`` as it is (as with ``--preload``). Raises
     ``SystemExit(1)`` when the workers keep failing to start.
@@ -335,7 +370,6 @@ def serve(app: WSGIApp, **options: Any) -> None:
     settings = Settings.from_options(options)
     configure_logging(settings.log_level)
     configure_access_log(settings.access_log)
-    server = make_server(settings, app=app)
-    status = server.run()
+    status = build_server(settings, app=app).run()
     if status:
         raise SystemExit(status)
