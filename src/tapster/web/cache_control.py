@@ -7,11 +7,12 @@ as underscores: ``max_age`` is an int, ``no_store`` a bool. The request's
 (``ResponseCacheControl``) calls ``on_update`` after each change, which
 ``Response.cache_control`` uses to rewrite the field.
 
-Two readings follow RFC 9111 where Werkzeug does not
+Three points follow RFC 9111 where Werkzeug does not
 (``tests/web/test_header_deviations.py``): directive names are compared
-without regard to case (§5.2: ``No-Store`` is ``no-store``), and a number
-is ``delta-seconds`` (§1.2.2: ASCII digits only; ``-1`` or ``+5`` read as
-``None``, where Werkzeug hands them to ``int()``).
+without regard to case (§5.2: ``No-Store`` is ``no-store``); a number is
+``delta-seconds`` (§1.2.2: ASCII digits only; ``-1`` or ``+5`` read as
+``None``, where Werkzeug hands them to ``int()``), in ``Age`` too; and the
+field names of a response's ``no-cache`` and ``private`` are sent quoted.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datetime import timedelta
 from typing import Any, NoReturn
 
 from .datastructures import CallbackDict
-from .http import dump_header, parse_dict_header
+from .http import dump_header, parse_dict_header, quote_header_value
 
 __all__ = [
     "RequestCacheControl",
@@ -165,6 +166,22 @@ class ResponseCacheControl(_CacheControl):
     stale_while_revalidate: int | None = cache_control_property(
         "stale-while-revalidate", None, int
     )
+
+    def to_header(self) -> str:
+        """The field value; ``no-cache`` and ``private`` field names always quoted.
+
+        RFC 9111 §5.2.2.4 and §5.2.2.7: those two take a quoted-string, and a
+        sender should not use the token form even for one name (Werkzeug does).
+        """
+        items = []
+        for key, value in self.items():
+            if value is None:
+                items.append(key)
+            elif key in ("no-cache", "private"):
+                items.append(f"{key}={quote_header_value(value, allow_token=False)}")
+            else:
+                items.append(dump_header({key: value}))
+        return ", ".join(items)
 
 
 def parse_cache_control_header(

@@ -247,6 +247,10 @@ def dump_csp_header(header: Mapping[str, str]) -> str:
 
 # Digest parameters sent as quoted strings even when they are tokens (RFC 7616 §3.3).
 _DIGEST_QUOTED = frozenset({"realm", "domain", "nonce", "opaque", "qop"})
+# RFC 9110 §11.5: "For historical reasons, a sender MUST only generate the
+# quoted-string syntax" for realm, whatever the scheme (Werkzeug quotes it
+# for Digest only).
+_ALWAYS_QUOTED = frozenset({"realm"})
 
 
 class WWWAuthenticate:
@@ -367,13 +371,16 @@ class WWWAuthenticate:
             return f"{scheme} {self.token}"
         if not self.parameters:
             return scheme
-        if self.type == "digest":
-            items = [
-                f"{key}={quote_header_value(value, allow_token=key not in _DIGEST_QUOTED)}"
-                for key, value in self.parameters.items()
-            ]
-            return f"Digest {', '.join(items)}"
-        return f"{scheme} {dump_header(self.parameters)}"
+        quoted = _DIGEST_QUOTED if self.type == "digest" else _ALWAYS_QUOTED
+        items = []
+        for key, value in self.parameters.items():
+            if value is None:
+                items.append(key)
+            elif key in quoted:
+                items.append(f"{key}={quote_header_value(value, allow_token=False)}")
+            else:
+                items.append(dump_header({key: value}))
+        return f"{scheme} {', '.join(items)}"
 
     def __str__(self) -> str:
         return self.to_header()
