@@ -732,3 +732,48 @@ def test_dates_in_if_range_are_aware() -> None:
     assert parsed.date == datetime(1994, 11, 6, 8, 49, 37, tzinfo=timezone.utc)
     assert parsed.to_header() == "Sun, 06 Nov 1994 08:49:37 GMT"
     assert str(IfRange()) == "" and repr(IfRange("a")) == "<IfRange '\"a\"'>"
+
+
+# ------------------------------------------------------------- dates
+
+DATETIMES = st.datetimes(
+    min_value=datetime(1970, 1, 2), max_value=datetime(2100, 1, 1)
+).map(lambda moment: moment.replace(microsecond=0))
+
+
+def date_forms(moment: datetime) -> list[str]:
+    """The three forms of RFC 9110 §5.6.7: IMF-fixdate, RFC 850 and asctime."""
+    return [
+        moment.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        moment.strftime("%A, %d-%b-%y %H:%M:%S GMT"),
+        moment.strftime("%a %b ") + f"{moment.day:2d}" + moment.strftime(" %H:%M:%S %Y"),
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(moment=DATETIMES, form=st.integers(0, 2), cut=st.integers(0, 40))
+def test_conditional_dates_match_werkzeug(moment, form, cut) -> None:
+    from tapster.web.request import Request
+
+    text = date_forms(moment)[form]
+    for value in (text, text[:cut]):  # whole, and cut anywhere
+        ours = Request.from_values(headers={"If-Modified-Since": value, "If-Range": value,
+                                            "If-Unmodified-Since": value, "Date": value})
+        expected = wzh.parse_date(value)
+        assert ours.if_modified_since == ours.if_unmodified_since == ours.date == expected
+        assert ours.if_range.date == wzh.parse_if_range_header(value).date
+        if expected is not None:
+            assert expected.tzinfo is not None
+    # Whole dates read as written; two-digit years fold into a century (RFC 9110 §5.6.7).
+    if form != 1 or 1970 <= moment.year < 2069:
+        assert wzh.parse_date(text) == moment.replace(tzinfo=timezone.utc)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.one_of(
+    st.text(alphabet='aW/" ,0123456789:GMTSun', max_size=30),
+    DATETIMES.map(lambda moment: date_forms(moment)[0]),
+))
+def test_if_range_matches_werkzeug_on_anything(value) -> None:
+    mine, reference = parse_if_range_header(value), wzh.parse_if_range_header(value)
+    assert (mine.etag, mine.date) == (reference.etag, reference.date)

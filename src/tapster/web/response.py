@@ -898,7 +898,13 @@ class Response:
                 headers["Content-Length"] = str(stop - start)
                 headers["Content-Range"] = f"bytes {start}-{stop - 1}/{complete_length}"
                 self.status_code = 206
-        if self.automatically_set_content_length and "content-length" not in headers:
+        # A 304 sends no body and drops the length anyway (RFC 9110 §15.4.5): reading a
+        # streamed body to count it would be wasted (Werkzeug reads it).
+        if (
+            status != 304
+            and self.automatically_set_content_length
+            and "content-length" not in headers
+        ):
             length = self.calculate_content_length()
             if length is not None:
                 headers["Content-Length"] = str(length)
