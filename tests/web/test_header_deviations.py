@@ -264,3 +264,58 @@ def test_a_list_body_knows_its_length():
     theirs, ours = both({"Range": "bytes=0-1"}, length=False)
     assert (theirs["status"], ours["status"]) == (200, 206)
     assert ours["body"] == b"01"
+
+
+def test_if_range_remembers_a_weak_tag():
+    """Werkzeug's IfRange forgets the ``W/`` (and then lets a weak tag satisfy If-Range);
+    tapster keeps it in ``weak`` and writes it back."""
+    from tapster.web.ranges import parse_if_range_header
+
+    theirs, ours = wzh.parse_if_range_header('W/"v1"'), parse_if_range_header('W/"v1"')
+    assert (theirs.etag, theirs.to_header()) == ("v1", '"v1"')
+    assert (ours.etag, ours.weak, ours.to_header()) == ("v1", True, 'W/"v1"')
+
+
+def test_retry_after_seconds_are_digits():
+    """RFC 9110 §10.2.3: ``delay-seconds = 1*DIGIT``. Werkzeug's ``int()`` also reads "-5"
+    (a time in the past) and "+5"."""
+    import flask
+
+    from tapster.web.response import Response
+
+    for value in ("-5", "+5"):
+        theirs, ours = flask.Response(), Response()
+        theirs.headers["Retry-After"] = ours.headers["Retry-After"] = value
+        assert theirs.retry_after is not None
+        assert ours.retry_after is None
+
+
+def test_a_304_is_not_given_a_length():
+    """A 304 has no body and its Content-Length is dropped when sent (RFC 9110 §15.4.5), so
+    ``make_conditional`` does not count the body for it; Werkzeug does, reading a streamed
+    body to do so."""
+    import flask
+
+    from tapster.web.response import Response
+
+    environ = {"REQUEST_METHOD": "GET", "HTTP_IF_NONE_MATCH": '"x"'}
+    theirs, ours = flask.Response(iter([b"ab"])), Response(iter([b"ab"]))
+    for response in (theirs, ours):
+        response.set_etag("x")
+        response.make_conditional(environ)
+    assert (theirs.status_code, theirs.headers.get("Content-Length")) == (304, "2")
+    assert (ours.status_code, ours.headers.get("Content-Length")) == (304, None)
+    assert not ours.is_sequence  # the generator was not read
+
+
+def test_from_values_takes_only_the_path_and_base_url_by_position():
+    """As tapster's EnvironBuilder (see docs/framework.md): Werkzeug's third positional
+    argument is the query string, Flask's builder's is different, so tapster's are keywords."""
+    from werkzeug.wrappers import Request as WzRequest
+
+    from tapster.web.request import Request
+
+    assert WzRequest.from_values("/", None, "a=1").args["a"] == "1"
+    with pytest.raises(TypeError):
+        Request.from_values("/", None, "a=1")
+    assert Request.from_values("/", None, query_string="a=1").args["a"] == "1"
