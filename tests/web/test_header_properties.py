@@ -361,3 +361,12 @@ def test_freeze_and_etags_match_werkzeug() -> None:
     ours.add_etag(overwrite=True)
     assert ours.get_etag() == theirs.get_etag()
     assert list(ours.iter_encoded()) == [b"a", b"b"]
+
+
+def test_cors_lists_take_a_string_as_it_is() -> None:
+    response = Response()
+    response.access_control_allow_headers = "X-Token, Content-Type"
+    response.access_control_allow_methods = ["GET", "POST"]
+    assert response.headers["Access-Control-Allow-Headers"] == "X-Token, Content-Type"
+    assert response.headers["Access-Control-Allow-Methods"] == "GET, POST"
+    assert "content-type" in response.access_control_allow_headers

@@ -777,3 +777,19 @@ def test_conditional_dates_match_werkzeug(moment, form, cut) -> None:
 def test_if_range_matches_werkzeug_on_anything(value) -> None:
     mine, reference = parse_if_range_header(value), wzh.parse_if_range_header(value)
     assert (mine.etag, mine.date) == (reference.etag, reference.date)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["parse_accept_header", "parse_etags", "parse_range_header", "parse_if_range_header",
+     "parse_content_range_header", "is_byte_range_valid", "parse_cache_control_header",
+     "parse_age", "dump_age", "parse_set_header", "parse_csp_header", "dump_csp_header"],
+)
+def test_parsers_are_found_under_werkzeugs_module_name(name) -> None:
+    from tapster.web import http
+
+    function = getattr(http, name)
+    assert function.__name__ == name and callable(function)
+    assert function.__module__ != http.__name__  # found in its own module
+    with pytest.raises(AttributeError):
+        http.no_such_parser  # noqa: B018

@@ -250,6 +250,11 @@ class _HeaderSetField:
             response.headers[self.name] = dump_header(value)
 
 
+def _dump_list(value: str | Iterable[str]) -> str:
+    """A list field's value from names, or a string kept as it is (Werkzeug would split it)."""
+    return value if isinstance(value, str) else dump_header(value)
+
+
 class _PolicyField:
     """A CSP field read as a ``ContentSecurityPolicy`` that writes itself back."""
 
@@ -799,14 +804,14 @@ class Response:
         "Access-Control-Allow-Headers",
         None,
         parse_set_header,
-        dump_header,
+        _dump_list,
         doc="The fields a cross-origin request may send.",
     )
     access_control_allow_methods = header_property[HeaderSet](
         "Access-Control-Allow-Methods",
         None,
         parse_set_header,
-        dump_header,
+        _dump_list,
         doc="The methods a cross-origin request may use.",
     )
     access_control_allow_origin = header_property[str](
@@ -817,7 +822,7 @@ class Response:
         "Access-Control-Expose-Headers",
         None,
         parse_set_header,
-        dump_header,
+        _dump_list,
         doc="The fields a cross-origin script may read.",
     )
     access_control_max_age = header_property[int](
