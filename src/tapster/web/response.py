@@ -10,6 +10,11 @@ The body (``response``) is bytes, a string, a list of them, or any iterable
 - returns an iterable whose ``close()`` closes the body and runs the
   ``call_on_close`` callbacks, or the body list itself when nothing needs
   closing, which keeps the common small response cheap.
+
+Header fields with structure are read as values (``cache_control``,
+``vary``, ``content_range``, ``www_authenticate``...), built only when read;
+the mutable ones write their field back when changed. ``make_conditional``
+answers conditional and range requests (see ``conditional.py``).
 """
 
 from __future__ import annotations
@@ -231,15 +236,14 @@ class _HeaderSetField:
         if response is None:
             return self
         name = self.name
-        headers = response.headers
 
         def on_update(header_set: HeaderSet) -> None:
             if header_set:
-                headers[name] = header_set.to_header()
+                response.headers[name] = header_set.to_header()
             else:
-                headers.remove(name)
+                response.headers.remove(name)
 
-        return parse_set_header(headers.get(name), on_update)
+        return parse_set_header(response.headers.get(name), on_update)
 
     def __set__(self, response: Any, value: str | Iterable[str] | None) -> None:
         if not value:
@@ -266,15 +270,14 @@ class _PolicyField:
         if response is None:
             return self
         name = self.name
-        headers = response.headers
 
         def on_update(policy: ContentSecurityPolicy) -> None:
             if policy:
-                headers[name] = policy.to_header()
+                response.headers[name] = policy.to_header()
             else:
-                headers.remove(name)
+                response.headers.remove(name)
 
-        return parse_csp_header(headers.get(name), on_update)
+        return parse_csp_header(response.headers.get(name), on_update)
 
     def __set__(self, response: Any, value: ContentSecurityPolicy | str | None) -> None:
         if not value:
@@ -682,16 +685,14 @@ class Response:
         ``response.cache_control.max_age = 60`` gives ``Cache-Control: max-age=60``;
         removing the last directive removes the field.
         """
-        headers = self.headers
-
         def on_update(cache_control: ResponseCacheControl) -> None:
             if cache_control:
-                headers["Cache-Control"] = cache_control.to_header()
+                self.headers["Cache-Control"] = cache_control.to_header()
             else:
-                headers.remove("Cache-Control")
+                self.headers.remove("Cache-Control")
 
         return parse_cache_control_header(  # type: ignore[no-any-return]
-            headers.get("Cache-Control"), on_update, ResponseCacheControl
+            self.headers.get("Cache-Control"), on_update, ResponseCacheControl
         )
 
     @property
@@ -719,15 +720,13 @@ class Response:
     @property
     def content_range(self) -> ContentRange:
         """The ``Content-Range`` field as a ``ContentRange`` (empty if absent); writes back."""
-        headers = self.headers
-
         def on_update(content_range: ContentRange) -> None:
             if content_range:
-                headers["Content-Range"] = content_range.to_header()
+                self.headers["Content-Range"] = content_range.to_header()
             else:
-                headers.remove("Content-Range")
+                self.headers.remove("Content-Range")
 
-        parsed = parse_content_range_header(headers.get("Content-Range"), on_update)
+        parsed = parse_content_range_header(self.headers.get("Content-Range"), on_update)
         if parsed is None:
             parsed = ContentRange(None, None, None, on_update=on_update)
         return parsed
