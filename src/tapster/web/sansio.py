@@ -1,5 +1,9 @@
 """The request logic that needs no I/O: URL parts, headers, cookies, content type.
 
+Also the structured header fields: content negotiation (``accept_*``),
+conditions (``if_match``, ``if_modified_since``, ``range``...), and
+``cache_control``, each parsed by its own module when first read.
+
 ``SansIORequest`` computes everything from a handful of plain values
 (method, scheme, server address, root path, path, query string, headers,
 client address), so it can be built and tested from literals.
