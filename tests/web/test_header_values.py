@@ -793,3 +793,24 @@ def test_parsers_are_found_under_werkzeugs_module_name(name) -> None:
     assert function.__module__ != http.__name__  # found in its own module
     with pytest.raises(AttributeError):
         http.no_such_parser  # noqa: B018
+
+
+def test_parsers_stay_linear_on_hostile_input() -> None:
+    from .test_http import SIZE, _linear
+
+    plain = ('"a", ' * SIZE)[:SIZE]
+    _linear(parse_etags, ('"' + ",," * SIZE)[:SIZE], plain)
+    _linear(parse_etags, ('"a"x' * SIZE)[:SIZE], plain)
+    _linear(parse_etags, ("W/" * SIZE)[:SIZE], plain)
+    plain_range = ("bytes=" + "".join(f"{n}-{n}," for n in range(0, SIZE, 2)))[:SIZE]
+    _linear(parse_range_header, ("bytes=" + "-" * SIZE)[:SIZE], plain_range)
+    _linear(parse_range_header, ("bytes=" + " " * SIZE)[:SIZE], plain_range)
+    def negotiate(value: str) -> object:
+        return parse_accept_header(value, MIMEAccept).best_match(["a/b", "c/d"])
+
+    plain_accept = ("a/b, " * SIZE)[:SIZE]
+    _linear(negotiate, ("a/b;" * SIZE)[:SIZE], plain_accept)
+    _linear(negotiate, ('"' * SIZE)[:SIZE], plain_accept)
+    _linear(negotiate, ("*/*;q=0.5, " * SIZE)[:SIZE], plain_accept)
+    _linear(parse_cache_control_header, ("a=" * SIZE)[:SIZE], ("a, " * SIZE)[:SIZE])
+    _linear(parse_csp_header, ("a b;" * SIZE)[:SIZE], ("a b; " * SIZE)[:SIZE])
