@@ -224,6 +224,14 @@ def test_preconditions_come_before_the_range():
     assert (theirs["status"], ours["status"]) == (206, 304)
 
 
+def test_a_true_if_match_does_not_cancel_if_none_match():
+    """RFC 9110 §13.2.2: If-Match is step 1 and If-None-Match step 3; when both hold and the
+    tag is current, the answer is 304. Werkzeug evaluates If-Match last and lets its success
+    override If-None-Match: 200."""
+    theirs, ours = both({"If-Match": '"v1"', "If-None-Match": '"v1"'})
+    assert (theirs["status"], ours["status"]) == (200, 304)
+
+
 def test_if_none_match_overrides_if_modified_since():
     """RFC 9110 §13.1.3: "A recipient MUST ignore If-Modified-Since if the request contains an
     If-None-Match header field". Without an ETag, Werkzeug falls back on the date."""
@@ -256,6 +264,18 @@ def test_if_range_needs_the_exact_date_or_a_strong_tag():
     assert (theirs["status"], ours["status"]) == (206, 200)
     theirs, ours = both({"Range": "bytes=0-1", "If-Range": 'W/"v1"'})
     assert (theirs["status"], ours["status"]) == (206, 200)
+
+
+def test_if_range_is_judged_alone():
+    """RFC 9110 §13.1.5: If-Range compares its validator with the representation's, nothing
+    more. Werkzeug runs it through the same function as the other conditions, where a
+    successful If-Match, or an If-None-Match that does not match, turns an exact If-Range
+    date into "modified": the whole body."""
+    theirs, ours = both({"Range": "bytes=0-1", "If-Range": MODIFIED_TEXT, "If-Match": '"v1"'})
+    assert (theirs["status"], ours["status"]) == (200, 206)
+    theirs, ours = both({"Range": "bytes=0-1", "If-Range": MODIFIED_TEXT,
+                         "If-None-Match": '"other"'})
+    assert (theirs["status"], ours["status"]) == (200, 206)
 
 
 def test_a_list_body_knows_its_length():

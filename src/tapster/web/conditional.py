@@ -15,10 +15,12 @@ the RFC (``tests/web/test_header_deviations.py`` shows each case):
 preconditions come before the range (a matching ``If-None-Match`` is a 304
 even with a ``Range``); ``If-Unmodified-Since`` is honoured; ``If-Match: *``
 holds; ``If-Match`` compares strongly (a weak ``ETag`` never matches) and
-fails when the response has no ``ETag``; ``If-Modified-Since`` is ignored
-when ``If-None-Match`` is present; ``If-Range`` needs a strong tag or the
-exact ``Last-Modified`` date; a ``Range`` of another unit, of several
-ranges or of invalid syntax is ignored (200, RFC 9110 §14.2), not a 416.
+fails when the response has no ``ETag``, and when it holds it does not
+cancel a matching ``If-None-Match``; ``If-Modified-Since`` is ignored when
+``If-None-Match`` is present; ``If-Range`` needs a strong tag or the exact
+``Last-Modified`` date and is judged alone; a ``Range`` of another unit,
+of several ranges or of invalid syntax is ignored (200, RFC 9110 §14.2),
+not a 416.
 """
 
 from __future__ import annotations
