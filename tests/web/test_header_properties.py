@@ -370,3 +370,13 @@ def test_cors_lists_take_a_string_as_it_is() -> None:
     assert response.headers["Access-Control-Allow-Headers"] == "X-Token, Content-Type"
     assert response.headers["Access-Control-Allow-Methods"] == "GET, POST"
     assert "content-type" in response.access_control_allow_headers
+
+
+def test_unauthorized_sends_www_authenticate_challenges() -> None:
+    from tapster.web.exceptions import Unauthorized
+
+    error = Unauthorized(www_authenticate=[WWWAuthenticate("basic", {"realm": "site"}),
+                                           WWWAuthenticate("bearer")])
+    response = error.get_response({})
+    assert response.headers.getlist("WWW-Authenticate") == ['Basic realm="site"', "Bearer"]
+    assert response.www_authenticate.realm == "site"
