@@ -17,6 +17,13 @@ follow the RFC where Werkzeug does not (``tests/web/test_header_deviations.py``)
 - a media range without parameters matches a media type with parameters
   (``text/html`` matches ``text/html;level=3``, the RFC's own example); a
   range with parameters matches when the type has those parameters.
+
+Two of Werkzeug's readings are kept, on purpose. A request without the
+field gives an empty list whose ``best_match`` returns the default (RFC
+9110 §12.5.1 would have any type acceptable; apps pass the default they
+want for that case, and ``provided`` tells it apart). And a ``q`` is read
+as any decimal from 0 to 1 (``0.12345``, ``01``), not only the three
+decimals of §12.4.2: being lenient here harms nothing.
 """
 
 from __future__ import annotations
