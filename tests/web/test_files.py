@@ -158,3 +158,23 @@ def test_blueprint_static_files_ask_the_blueprint_for_their_max_age(app, tmp_pat
     assert client.get("/long/style.css").headers["Cache-Control"] == "public, max-age=60"
     assert client.get("/plain/hello.txt").headers["Cache-Control"] == "public, max-age=60"
     assert client.get("/static/hello.txt").headers["Cache-Control"] == "public, max-age=60"
+
+
+def test_conditions_and_ranges_follow_make_conditional(app, tmp_path):
+    """send_file reads the request through the same code as Response.make_conditional."""
+    (tmp_path / "static" / "empty.txt").write_bytes(b"")
+    client = app.test_client()
+    etag = client.get("/static/hello.txt").headers["ETag"]
+    # A range of an empty file: the (empty) file, as Flask answers, not a 416.
+    empty = client.get("/static/empty.txt", headers={"Range": "bytes=0-"})
+    assert (empty.status_code, empty.data) == (200, b"")
+    # If-Match: * holds for an existing file; a weak If-Match never does.
+    assert client.get("/static/hello.txt", headers={"If-Match": "*"}).status_code == 200
+    weak = client.get("/static/hello.txt", headers={"If-Match": "W/" + etag})
+    assert weak.status_code == 412
+    # The preconditions come before the range.
+    cached = client.get("/static/hello.txt", headers={"Range": "bytes=0-1", "If-None-Match": etag})
+    assert (cached.status_code, cached.data) == (304, b"")
+    # A weak If-Range never holds: the whole file.
+    whole = client.get("/static/hello.txt", headers={"Range": "bytes=0-1", "If-Range": "W/" + etag})
+    assert (whole.status_code, whole.data) == (200, b"0123456789")

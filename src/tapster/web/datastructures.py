@@ -1082,3 +1082,30 @@ class FileStorage:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.filename!r} ({self.content_type!r})>"
+
+
+# Werkzeug exports its header value types from werkzeug.datastructures; they
+# live in their own modules here, which import this one, so they are found
+# on first use rather than imported at load time.
+_HEADER_VALUE_MODULES = dict.fromkeys(
+    ("Accept", "MIMEAccept", "LanguageAccept", "CharsetAccept"), "accept"
+) | {
+    "ETags": "etags",
+    "IfRange": "ranges",
+    "Range": "ranges",
+    "ContentRange": "ranges",
+    "RequestCacheControl": "cache_control",
+    "ResponseCacheControl": "cache_control",
+    "HeaderSet": "header_values",
+    "ContentSecurityPolicy": "header_values",
+    "WWWAuthenticate": "header_values",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _HEADER_VALUE_MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f".{module}", __package__), name)

@@ -14,7 +14,6 @@ import io
 import mimetypes
 import os
 import posixpath
-import re
 import time
 import unicodedata
 import zlib
@@ -23,6 +22,7 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from .conditional import evaluate_preconditions, select_byte_range
 from .exceptions import NotFound, PreconditionFailed, RequestedRangeNotSatisfiable
 from .globals import current_app, request
 from .http import http_date, parse_date
@@ -34,14 +34,6 @@ __all__ = ["safe_join", "send_file", "send_from_directory"]
 
 #: Bytes per read when a range (or a server without file_wrapper) streams a file.
 CHUNK_SIZE = 64 * 1024
-
-# RFC 9110 §14.1.2: bytes=first-last, bytes=first-, bytes=-suffix (one range only).
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)\Z")
-
-
-def _entity_tags(value: str) -> list[str]:
-    """The opaque tags of an ``If-Match``/``If-None-Match`` list, weakness dropped."""
-    return [tag.strip().removeprefix("W/") for tag in value.split(",") if tag.strip()]
 
 
 def safe_join(directory: str, *pathnames: str) -> str | None:
@@ -184,36 +176,31 @@ def _read_file(file: IO[bytes], length: int | None) -> Iterator[bytes]:
 def _make_conditional(
     response: Response, environ: dict[str, Any], file: IO[bytes], size: int | None
 ) -> None:
-    """Answer the request's preconditions and range on a file response (RFC 9110 §13, §14)."""
-    if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD"):
+    """Answer the request's preconditions and range on a file response (RFC 9110 §13, §14).
+
+    The same rules as ``Response.make_conditional`` (``conditional.py``),
+    except that a failed precondition is raised as ``PreconditionFailed``
+    (its error page), and a range is read by seeking in the file.
+    """
+    method = environ.get("REQUEST_METHOD", "GET")
+    if method not in ("GET", "HEAD"):
         return
     headers = response.headers
     etag = headers.get("ETag")
     modified = parse_date(headers.get("Last-Modified"))
-
-    # §13.2.2: If-Match, else If-Unmodified-Since; failing -> 412.
-    if_match = environ.get("HTTP_IF_MATCH")
-    if if_match is not None:
-        tags = _entity_tags(if_match)
-        strong = etag if etag and not etag.startswith("W/") else None
-        if "*" not in tags and (strong is None or strong not in tags):
-            file.close()
-            raise PreconditionFailed()
-    else:
-        unmodified_since = parse_date(environ.get("HTTP_IF_UNMODIFIED_SINCE"))
-        if unmodified_since is not None and modified is not None and modified > unmodified_since:
-            file.close()
-            raise PreconditionFailed()
-
-    # If-None-Match, else If-Modified-Since; met -> 304 with the validators, no body.
-    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
-    if if_none_match is not None:
-        tags = _entity_tags(if_none_match)
-        not_modified = "*" in tags or (etag is not None and etag.removeprefix("W/") in tags)
-    else:
-        since = parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
-        not_modified = since is not None and modified is not None and modified <= since
-    if not_modified:
+    status = evaluate_preconditions(
+        method,
+        etag,
+        modified,
+        if_match=environ.get("HTTP_IF_MATCH"),
+        if_none_match=environ.get("HTTP_IF_NONE_MATCH"),
+        if_modified_since=environ.get("HTTP_IF_MODIFIED_SINCE"),
+        if_unmodified_since=environ.get("HTTP_IF_UNMODIFIED_SINCE"),
+    )
+    if status == 412:
+        file.close()
+        raise PreconditionFailed()
+    if status == 304:
         file.close()
         response.status_code = 304
         response.response = []
@@ -224,40 +211,21 @@ def _make_conditional(
     if size is None:
         return
     headers["Accept-Ranges"] = "bytes"
-    range_header = environ.get("HTTP_RANGE")
-    if range_header is None or not _if_range_holds(environ.get("HTTP_IF_RANGE"), etag, modified):
-        return
-    match = _RANGE.match(range_header.replace(" ", ""))
-    if match is None:
-        return  # several ranges or another unit: ignoring Range is allowed (§14.2)
-    first, last = match.groups()
-    if first:
-        start = int(first)
-        end = min(int(last) + 1, size) if last else size
-        if last and int(last) < start:
-            return  # invalid: ignored
-    elif last:
-        start, end = max(size - int(last), 0), size
-    else:
-        return
-    if start >= size or start >= end:
+    try:
+        selected = select_byte_range(
+            environ.get("HTTP_RANGE"), environ.get("HTTP_IF_RANGE"), size, etag, modified
+        )
+    except RequestedRangeNotSatisfiable:
         file.close()
-        raise RequestedRangeNotSatisfiable(length=size)
+        raise
+    if selected is None:
+        return
+    start, end = selected
     file.seek(start, os.SEEK_CUR if isinstance(file, io.BytesIO) else os.SEEK_SET)
     response.response = _read_file(file, end - start)
     response.status_code = 206
     headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
     headers["Content-Length"] = str(end - start)
-
-
-def _if_range_holds(if_range: str | None, etag: str | None, modified: datetime | None) -> bool:
-    """Whether the representation still matches ``If-Range`` (§13.1.5): strong ETag or date."""
-    if if_range is None:
-        return True
-    if if_range.startswith(('"', "W/")):
-        return etag is not None and not etag.startswith("W/") and if_range == etag
-    date = parse_date(if_range)
-    return date is not None and modified is not None and date == modified
 
 
 def send_from_directory(

@@ -718,3 +718,32 @@ def parse_authorization(
         # An "=" that is not base64 padding: auth-params, not a token68.
         return cls(scheme, parse_dict_header(rest), None)
     return cls(scheme, None, rest)
+
+
+# Werkzeug's werkzeug.http also holds the parsers of the header value types;
+# here they live beside their types (accept.py, etags.py, ranges.py,
+# cache_control.py, header_values.py), which import this module, so they
+# are found on first use under the old address.
+_HEADER_VALUE_FUNCTIONS = {
+    "parse_accept_header": "accept",
+    "parse_etags": "etags",
+    "parse_range_header": "ranges",
+    "parse_if_range_header": "ranges",
+    "parse_content_range_header": "ranges",
+    "is_byte_range_valid": "ranges",
+    "parse_cache_control_header": "cache_control",
+    "parse_age": "cache_control",
+    "dump_age": "cache_control",
+    "parse_set_header": "header_values",
+    "parse_csp_header": "header_values",
+    "dump_csp_header": "header_values",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _HEADER_VALUE_FUNCTIONS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f".{module}", __package__), name)

@@ -440,3 +440,49 @@ class Request(SansIORequest):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    # ------------------------------------- Werkzeug's constructors and extras
+
+    @property
+    def remote_user(self) -> str | None:
+        """The user a server or middleware authenticated (``REMOTE_USER``), if any."""
+        return self.environ.get("REMOTE_USER")
+
+    @classmethod
+    def from_values(cls, path: str = "/", base_url: str | None = None, **kwargs: Any) -> Any:
+        """A request built from ``EnvironBuilder``'s arguments: ``from_values("/?a=1")``.
+
+        Werkzeug's builder takes ``path`` first; tapster's takes the app
+        first, which is ``None`` here.
+        """
+        from .testing import EnvironBuilder  # the test helpers only when asked for
+
+        builder = EnvironBuilder(None, path, base_url, **kwargs)
+        try:
+            return builder.get_request(cls)
+        finally:
+            builder.close()
+
+    @classmethod
+    def application(cls, f: Any) -> Any:
+        """Make ``f(request) -> response`` a WSGI application (a decorator).
+
+        The request is closed after ``f``; an ``HTTPException`` it raises is
+        answered with its own response. Arguments before the environ (such as
+        ``self`` on a method) are passed along.
+        """
+        import functools
+
+        from .exceptions import HTTPException
+
+        @functools.wraps(f)
+        def application(*args: Any) -> Any:
+            environ, start_response = args[-2], args[-1]
+            with cls(environ) as request:
+                try:
+                    response = f(*args[:-2], request)
+                except HTTPException as error:
+                    response = error.get_response(environ)
+                return response(environ, start_response)
+
+        return application

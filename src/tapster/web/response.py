@@ -10,21 +10,37 @@ The body (``response``) is bytes, a string, a list of them, or any iterable
 - returns an iterable whose ``close()`` closes the body and runs the
   ``call_on_close`` callbacks, or the body list itself when nothing needs
   closing, which keeps the common small response cheap.
+
+Header fields with structure are read as values (``cache_control``,
+``vary``, ``content_range``, ``www_authenticate``...), built only when read;
+the mutable ones write their field back when changed. ``make_conditional``
+answers conditional and range requests (see ``conditional.py``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urljoin
 
+from .cache_control import ResponseCacheControl, dump_age, parse_age, parse_cache_control_header
+from .conditional import evaluate_preconditions, select_byte_range
 from .datastructures import CallbackDict, Headers, _header_field
 from .exceptions import STATUS_PHRASES
 from .globals import _cv_app
+from .header_values import (
+    ContentSecurityPolicy,
+    HeaderSet,
+    WWWAuthenticate,
+    parse_csp_header,
+    parse_set_header,
+)
 from .http import (
     dump_cookie,
+    dump_header,
     dump_options_header,
     generate_etag,
     get_content_type,
@@ -35,10 +51,11 @@ from .http import (
     remove_entity_headers,
     unquote_etag,
 )
+from .ranges import ContentRange, parse_content_range_header
 from .urls import iri_to_uri
 from .utils import header_property
 
-__all__ = ["ClosingIterator", "Response", "run_wsgi_app"]
+__all__ = ["ClosingIterator", "Response", "ResponseStream", "run_wsgi_app"]
 
 # "404 NOT FOUND": Werkzeug upper-cases the phrase, and ported tests compare it.
 _STATUS_LINES = {code: f"{code} {phrase.upper()}" for code, phrase in STATUS_PHRASES.items()}
@@ -202,6 +219,137 @@ class _AppBody:
         self._iterator = iter(())
         if close is not None:
             close()
+
+
+class _HeaderSetField:
+    """A list field (``Vary``, ``Allow``...) read as a ``HeaderSet`` that writes itself back.
+
+    Assigning a string sets the field as it is; an iterable is joined;
+    anything empty (or ``None``) removes the field.
+    """
+
+    def __init__(self, name: str, doc: str) -> None:
+        self.name = name
+        self.__doc__ = doc
+
+    def __get__(self, response: Any, owner: type | None = None) -> Any:
+        if response is None:
+            return self
+        name = self.name
+
+        def on_update(header_set: HeaderSet) -> None:
+            if header_set:
+                response.headers[name] = header_set.to_header()
+            else:
+                response.headers.remove(name)
+
+        return parse_set_header(response.headers.get(name), on_update)
+
+    def __set__(self, response: Any, value: str | Iterable[str] | None) -> None:
+        if not value:
+            response.headers.remove(self.name)
+        elif isinstance(value, str):
+            response.headers[self.name] = value
+        else:
+            response.headers[self.name] = dump_header(value)
+
+
+def _dump_list(value: str | Iterable[str]) -> str:
+    """A list field's value from names, or a string kept as it is (Werkzeug would split it)."""
+    return value if isinstance(value, str) else dump_header(value)
+
+
+class _PolicyField:
+    """A CSP field read as a ``ContentSecurityPolicy`` that writes itself back."""
+
+    def __init__(self, name: str, doc: str) -> None:
+        self.name = name
+        self.__doc__ = doc
+
+    def __get__(self, response: Any, owner: type | None = None) -> Any:
+        if response is None:
+            return self
+        name = self.name
+
+        def on_update(policy: ContentSecurityPolicy) -> None:
+            if policy:
+                response.headers[name] = policy.to_header()
+            else:
+                response.headers.remove(name)
+
+        return parse_csp_header(response.headers.get(name), on_update)
+
+    def __set__(self, response: Any, value: ContentSecurityPolicy | str | None) -> None:
+        if not value:
+            response.headers.remove(self.name)
+        else:
+            response.headers[self.name] = value if isinstance(value, str) else value.to_header()
+
+
+def _range_of(chunks: Iterable[bytes], start: int, stop: int) -> Iterator[bytes]:
+    """Bytes ``start`` to ``stop`` of a body given in ``chunks``, read no further than needed."""
+    position = 0
+    for chunk in chunks:
+        end = position + len(chunk)
+        if end > start:
+            yield chunk[max(start - position, 0) : stop - position]
+        position = end
+        if position >= stop:
+            break
+
+
+class ResponseStream:
+    """A write-only file over a response's body (``response.stream``): each write appends.
+
+    Writing turns the body into a list and drops ``Content-Length``, which
+    is worked out again when the response is sent.
+    """
+
+    mode = "wb+"
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+        self.closed = False
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise ValueError("I/O operation on closed file")
+
+    def write(self, value: bytes | str) -> int:
+        """Append ``value`` (``str`` is encoded when sent) to the body; its length."""
+        self._check_open()
+        self.response._ensure_sequence(mutable=True)
+        self.response.response.append(value)  # type: ignore[union-attr]
+        self.response.headers.remove("Content-Length")
+        return len(value)
+
+    def writelines(self, lines: Iterable[bytes | str]) -> None:
+        """``write`` each item."""
+        for line in lines:
+            self.write(line)
+
+    def tell(self) -> int:
+        """The length of the body so far, in bytes."""
+        self.response._ensure_sequence()
+        return sum(len(chunk) for chunk in self.response.iter_encoded())
+
+    def flush(self) -> None:
+        """Nothing to flush: the body is in memory (``ValueError`` once closed)."""
+        self._check_open()
+
+    def isatty(self) -> bool:
+        """Always false."""
+        self._check_open()
+        return False
+
+    def close(self) -> None:
+        """Refuse further writes."""
+        self.closed = True
+
+    @property
+    def encoding(self) -> str:
+        """The encoding of ``str`` writes: UTF-8."""
+        return "utf-8"
 
 
 class Response:
@@ -504,6 +652,279 @@ class Response:
         """Set an ``ETag`` from a hash of the body, unless one is set (or ``overwrite``)."""
         if overwrite or "etag" not in self.headers:
             self.set_etag(generate_etag(self.get_data()), weak)
+
+    # ------------------------------------- caching and representation fields
+
+    age = header_property[timedelta](
+        "Age",
+        None,
+        parse_age,
+        dump_age,  # type: ignore[arg-type]
+        doc="The ``Age`` field (RFC 9111 §5.1): seconds since the origin made it, a timedelta.",
+    )
+    content_md5 = header_property[str](
+        "Content-MD5", doc="The ``Content-MD5`` field (RFC 1864, obsolete)."
+    )
+    accept_ranges = header_property[str](
+        "Accept-Ranges", doc="The ``Accept-Ranges`` field: ``bytes`` or ``none``."
+    )
+    vary = _HeaderSetField(
+        "Vary", "The ``Vary`` field as a ``HeaderSet``; changing it rewrites the field."
+    )
+    allow = _HeaderSetField(
+        "Allow", "The ``Allow`` field (the methods a 405 offers) as a ``HeaderSet``."
+    )
+    content_language = _HeaderSetField(
+        "Content-Language", "The ``Content-Language`` field as a ``HeaderSet``."
+    )
+
+    @property
+    def cache_control(self) -> ResponseCacheControl:
+        """The ``Cache-Control`` directives; setting one rewrites the field.
+
+        ``response.cache_control.max_age = 60`` gives ``Cache-Control: max-age=60``;
+        removing the last directive removes the field.
+        """
+        def on_update(cache_control: ResponseCacheControl) -> None:
+            if cache_control:
+                self.headers["Cache-Control"] = cache_control.to_header()
+            else:
+                self.headers.remove("Cache-Control")
+
+        return parse_cache_control_header(  # type: ignore[no-any-return]
+            self.headers.get("Cache-Control"), on_update, ResponseCacheControl
+        )
+
+    @property
+    def retry_after(self) -> datetime | None:
+        """The ``Retry-After`` field as an aware datetime (a number of seconds counts from now).
+
+        Set a datetime, or a number of seconds, which is sent as it is.
+        """
+        value = self.headers.get("Retry-After")
+        if value is None:
+            return None
+        if value.isascii() and value.isdigit():  # delay-seconds = 1*DIGIT (RFC 9110 §10.2.3)
+            return datetime.now(timezone.utc) + timedelta(seconds=int(value))
+        return parse_date(value)
+
+    @retry_after.setter
+    def retry_after(self, value: datetime | int | str | None) -> None:
+        if value is None:
+            self.headers.remove("Retry-After")
+        elif isinstance(value, datetime):
+            self.headers["Retry-After"] = http_date(value)
+        else:
+            self.headers["Retry-After"] = str(value)
+
+    @property
+    def content_range(self) -> ContentRange:
+        """The ``Content-Range`` field as a ``ContentRange`` (empty if absent); writes back."""
+        def on_update(content_range: ContentRange) -> None:
+            if content_range:
+                self.headers["Content-Range"] = content_range.to_header()
+            else:
+                self.headers.remove("Content-Range")
+
+        parsed = parse_content_range_header(self.headers.get("Content-Range"), on_update)
+        if parsed is None:
+            parsed = ContentRange(None, None, None, on_update=on_update)
+        return parsed
+
+    @content_range.setter
+    def content_range(self, value: ContentRange | str | None) -> None:
+        if not value:
+            self.headers.remove("Content-Range")
+        else:
+            self.headers["Content-Range"] = value if isinstance(value, str) else value.to_header()
+
+    # ---------------------------------------------------- security fields
+
+    @property
+    def www_authenticate(self) -> WWWAuthenticate:
+        """The ``WWW-Authenticate`` challenge (a ``basic`` one if absent); changes write back.
+
+        Assign a ``WWWAuthenticate`` to set the field, a list of them to send
+        several challenges, ``None`` (or ``del``) to remove it.
+        """
+        challenge = WWWAuthenticate.from_header(self.headers.get("WWW-Authenticate"))
+        if challenge is None:
+            challenge = WWWAuthenticate("basic")
+        self._follow_challenge(challenge)
+        return challenge
+
+    def _follow_challenge(self, challenge: WWWAuthenticate) -> None:
+        def on_update(changed: WWWAuthenticate) -> None:
+            self.headers.set("WWW-Authenticate", changed.to_header())
+
+        challenge._on_update = on_update
+
+    @www_authenticate.setter
+    def www_authenticate(self, value: WWWAuthenticate | list[WWWAuthenticate] | None) -> None:
+        if not value:
+            self.headers.remove("WWW-Authenticate")
+        elif isinstance(value, list):
+            # Later changes to the items are not followed: which field would they rewrite?
+            self.headers.set("WWW-Authenticate", value[0].to_header())
+            for challenge in value[1:]:
+                self.headers.add("WWW-Authenticate", challenge.to_header())
+        else:
+            self.headers.set("WWW-Authenticate", value.to_header())
+            self._follow_challenge(value)
+
+    @www_authenticate.deleter
+    def www_authenticate(self) -> None:
+        self.headers.remove("WWW-Authenticate")
+
+    content_security_policy = _PolicyField(
+        "Content-Security-Policy",
+        "The ``Content-Security-Policy`` field as a ``ContentSecurityPolicy``; writes back.",
+    )
+    content_security_policy_report_only = _PolicyField(
+        "Content-Security-Policy-Report-Only",
+        "The ``Content-Security-Policy-Report-Only`` field: a policy reported, not enforced.",
+    )
+
+    # --------------------------------------------------------------- CORS
+
+    @property
+    def access_control_allow_credentials(self) -> bool:
+        """Whether ``Access-Control-Allow-Credentials`` is sent (as ``true``)."""
+        return "Access-Control-Allow-Credentials" in self.headers
+
+    @access_control_allow_credentials.setter
+    def access_control_allow_credentials(self, value: bool | None) -> None:
+        if value is True:
+            self.headers["Access-Control-Allow-Credentials"] = "true"
+        else:
+            self.headers.remove("Access-Control-Allow-Credentials")
+
+    access_control_allow_headers = header_property[HeaderSet](
+        "Access-Control-Allow-Headers",
+        None,
+        parse_set_header,
+        _dump_list,
+        doc="The fields a cross-origin request may send.",
+    )
+    access_control_allow_methods = header_property[HeaderSet](
+        "Access-Control-Allow-Methods",
+        None,
+        parse_set_header,
+        _dump_list,
+        doc="The methods a cross-origin request may use.",
+    )
+    access_control_allow_origin = header_property[str](
+        "Access-Control-Allow-Origin",
+        doc="The origin (or ``*``) that may read the response cross-origin.",
+    )
+    access_control_expose_headers = header_property[HeaderSet](
+        "Access-Control-Expose-Headers",
+        None,
+        parse_set_header,
+        _dump_list,
+        doc="The fields a cross-origin script may read.",
+    )
+    access_control_max_age = header_property[int](
+        "Access-Control-Max-Age",
+        None,
+        int,
+        str,
+        doc="How long (seconds) a preflight's answer may be cached.",
+    )
+
+    # ------------------------------------------------ conditional requests
+
+    def make_conditional(
+        self,
+        request_or_environ: Any,
+        accept_ranges: bool | str = False,
+        complete_length: int | None = None,
+    ) -> Response:
+        """Answer the request's preconditions and ``Range`` (RFC 9110 §13.2.2, §14); ``self``.
+
+        Only for GET and HEAD. Adds ``Date``; a failed ``If-Match`` or
+        ``If-Unmodified-Since`` makes a 412 (with no body), a matching
+        ``If-None-Match`` or unchanged ``If-Modified-Since`` a 304. Then, with
+        ``accept_ranges`` (``True`` is ``bytes``; the value is sent as
+        ``Accept-Ranges``), a single byte range gives a 206 with that part of
+        the body and ``Content-Range``, and a range past the end raises
+        ``RequestedRangeNotSatisfiable`` (416). ``complete_length`` is the
+        body's length; for a list body it is counted when not given. Set the
+        ``ETag`` (``add_etag``) and ``Last-Modified`` first: they are the
+        validators compared. See ``conditional.py`` for where this differs
+        from Werkzeug.
+        """
+        environ = getattr(request_or_environ, "environ", request_or_environ)
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method not in ("GET", "HEAD"):
+            return self
+        headers = self.headers
+        if "date" not in headers:
+            headers["Date"] = http_date()
+        if accept_ranges:
+            headers["Accept-Ranges"] = "bytes" if accept_ranges is True else accept_ranges
+        etag = headers.get("ETag")
+        last_modified = parse_date(headers.get("Last-Modified"))
+        status = evaluate_preconditions(
+            method,
+            etag,
+            last_modified,
+            if_match=environ.get("HTTP_IF_MATCH"),
+            if_none_match=environ.get("HTTP_IF_NONE_MATCH"),
+            if_modified_since=environ.get("HTTP_IF_MODIFIED_SINCE"),
+            if_unmodified_since=environ.get("HTTP_IF_UNMODIFIED_SINCE"),
+        )
+        if status == 412:
+            # The body is the representation the precondition was about: not sent.
+            self._drop_body()
+            headers["Content-Length"] = "0"
+            self.status_code = 412
+        elif status == 304:
+            self.status_code = 304
+        elif accept_ranges and "HTTP_RANGE" in environ:
+            if complete_length is None and self.is_sequence:
+                complete_length = self.calculate_content_length()
+            selected = select_byte_range(
+                environ["HTTP_RANGE"],
+                environ.get("HTTP_IF_RANGE"),
+                complete_length,
+                etag,
+                last_modified,
+            )
+            if selected is not None:
+                start, stop = selected
+                if self.is_sequence:
+                    self.response = [self.get_data()[start:stop]]
+                else:
+                    chunks = self.iter_encoded()
+                    self._drop_body()  # closed with the response, after the part is sent
+                    self.response = _range_of(chunks, start, stop)
+                headers["Content-Length"] = str(stop - start)
+                headers["Content-Range"] = f"bytes {start}-{stop - 1}/{complete_length}"
+                self.status_code = 206
+        # A 304 sends no body and drops the length anyway (RFC 9110 §15.4.5): reading a
+        # streamed body to count it would be wasted (Werkzeug reads it).
+        if (
+            status != 304
+            and self.automatically_set_content_length
+            and "content-length" not in headers
+        ):
+            length = self.calculate_content_length()
+            if length is not None:
+                headers["Content-Length"] = str(length)
+        return self
+
+    def _drop_body(self) -> None:
+        """Replace the body by nothing, closing the old one when the response closes."""
+        close = getattr(self.response, "close", None)
+        if close is not None:
+            self.call_on_close(close)
+        self.response = []
+
+    @property
+    def stream(self) -> ResponseStream:
+        """A file to ``write`` the body into (``tell``, ``writelines``, ``close``)."""
+        return ResponseStream(self)
 
     # ---------------------------------------------------------------- cookies
 

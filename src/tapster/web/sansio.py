@@ -1,5 +1,9 @@
 """The request logic that needs no I/O: URL parts, headers, cookies, content type.
 
+Also the structured header fields: content negotiation (``accept_*``),
+conditions (``if_match``, ``if_modified_since``, ``range``...), and
+``cache_control``, each parsed by its own module when first read.
+
 ``SansIORequest`` computes everything from a handful of plain values
 (method, scheme, server address, root path, path, query string, headers,
 client address), so it can be built and tested from literals.
@@ -12,8 +16,11 @@ then a plain attribute.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from .accept import Accept, CharsetAccept, LanguageAccept, MIMEAccept, parse_accept_header
+from .cache_control import RequestCacheControl, parse_cache_control_header
 from .datastructures import (
     Authorization,
     Headers,
@@ -21,15 +28,19 @@ from .datastructures import (
     ImmutableMultiDict,
     MultiDict,
 )
+from .etags import ETags, parse_etags
 from .formparser import parse_urlencoded
+from .header_values import HeaderSet, parse_set_header
 from .http import (
     get_content_length,
     get_host,
     parse_authorization,
     parse_cookie,
+    parse_date,
     parse_list_header,
     parse_options_header,
 )
+from .ranges import IfRange, Range, parse_if_range_header, parse_range_header
 from .urls import URL_QUOTE, get_current_url
 from .user_agent import UserAgent
 from .utils import cached_property, header_property
@@ -226,3 +237,101 @@ class SansIORequest:
         return mimetype == "application/json" or (
             mimetype.startswith("application/") and mimetype.endswith("+json")
         )
+
+    content_md5 = header_property[str](
+        "Content-MD5",
+        read_only=True,
+        doc="The ``Content-MD5`` field (RFC 1864, obsolete): the body's MD5, base64.",
+    )
+
+    # ------------------------------------------- negotiation (RFC 9110 §12)
+
+    @cached_property
+    def accept_mimetypes(self) -> MIMEAccept:
+        """The ``Accept`` field: the media types the client takes, with their qualities."""
+        return parse_accept_header(self.headers.get("Accept"), MIMEAccept)
+
+    @cached_property
+    def accept_charsets(self) -> CharsetAccept:
+        """The ``Accept-Charset`` field."""
+        return parse_accept_header(self.headers.get("Accept-Charset"), CharsetAccept)
+
+    @cached_property
+    def accept_encodings(self) -> Accept:
+        """The ``Accept-Encoding`` field: content codings such as ``gzip`` or ``br``."""
+        return parse_accept_header(self.headers.get("Accept-Encoding"))
+
+    @cached_property
+    def accept_languages(self) -> LanguageAccept:
+        """The ``Accept-Language`` field; ``best_match`` falls back on primary subtags."""
+        return parse_accept_header(self.headers.get("Accept-Language"), LanguageAccept)
+
+    # ----------------------------- conditions and caching (RFC 9110 §13, 9111)
+
+    @cached_property
+    def cache_control(self) -> RequestCacheControl:
+        """The ``Cache-Control`` directives of the request (read-only)."""
+        return parse_cache_control_header(  # type: ignore[no-any-return]
+            self.headers.get("Cache-Control"), None, RequestCacheControl
+        )
+
+    @cached_property
+    def if_match(self) -> ETags:
+        """The ``If-Match`` entity tags (empty if absent)."""
+        return parse_etags(self.headers.get("If-Match"))
+
+    @cached_property
+    def if_none_match(self) -> ETags:
+        """The ``If-None-Match`` entity tags (empty if absent)."""
+        return parse_etags(self.headers.get("If-None-Match"))
+
+    @cached_property
+    def if_modified_since(self) -> datetime | None:
+        """The ``If-Modified-Since`` date, timezone-aware, or ``None``."""
+        return parse_date(self.headers.get("If-Modified-Since"))
+
+    @cached_property
+    def if_unmodified_since(self) -> datetime | None:
+        """The ``If-Unmodified-Since`` date, timezone-aware, or ``None``."""
+        return parse_date(self.headers.get("If-Unmodified-Since"))
+
+    @cached_property
+    def if_range(self) -> IfRange:
+        """The ``If-Range`` field: a tag or a date (both ``None`` if absent)."""
+        return parse_if_range_header(self.headers.get("If-Range"))
+
+    @cached_property
+    def range(self) -> Range | None:
+        """The ``Range`` field, or ``None`` if absent or invalid."""
+        return parse_range_header(self.headers.get("Range"))
+
+    @cached_property
+    def pragma(self) -> HeaderSet:
+        """The ``Pragma`` field (``no-cache`` from HTTP/1.0 clients) as a set."""
+        return parse_set_header(self.headers.get("Pragma", ""))
+
+    date = header_property[datetime](
+        "Date", None, parse_date, read_only=True, doc="The ``Date`` field, timezone-aware."
+    )
+    max_forwards = header_property[int](
+        "Max-Forwards",
+        None,
+        int,
+        read_only=True,
+        doc="The ``Max-Forwards`` field (TRACE and OPTIONS), as an int.",
+    )
+
+    # ------------------------------------------------------------- CORS
+
+    access_control_request_headers = header_property[HeaderSet](
+        "Access-Control-Request-Headers",
+        None,
+        parse_set_header,
+        read_only=True,
+        doc="The fields a CORS preflight asks to send.",
+    )
+    access_control_request_method = header_property[str](
+        "Access-Control-Request-Method",
+        read_only=True,
+        doc="The method a CORS preflight asks to use.",
+    )
