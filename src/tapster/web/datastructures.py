@@ -11,6 +11,8 @@
   read-only view of a WSGI environ's ``HTTP_*`` keys.
 - ``CallbackDict``, ``ImmutableList`` and ``Authorization``: small helpers
   of the request and response classes.
+- ``FileStorage``: one uploaded file of ``request.files``, its stream and
+  the headers of its part; ``save(dst)`` copies it out in bounded memory.
 
 A missing key raises ``BadRequestKeyError``: a ``KeyError`` that, left
 uncaught in a view, answers 400 instead of 500.
@@ -20,9 +22,12 @@ from __future__ import annotations
 
 import base64
 import copy as _copy
+import os
+import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from io import BytesIO
 from itertools import repeat
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from .exceptions import BadRequestKeyError
 
@@ -34,6 +39,7 @@ __all__ = [
     "CallbackDict",
     "CombinedMultiDict",
     "EnvironHeaders",
+    "FileStorage",
     "Headers",
     "ImmutableList",
     "ImmutableMultiDict",
@@ -964,3 +970,115 @@ class Authorization:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.to_header()}>"
+
+
+class FileStorage:
+    """An uploaded file (a value of ``request.files``): a stream and its part's headers.
+
+    ``filename`` is what the client called the file, unchecked: pass it
+    through ``secure_filename`` before using it in a path. ``name`` is the
+    form field. Anything not defined here (``read``, ``readline``, ``seek``,
+    ``tell``...) is the stream's, and iterating gives the stream's lines.
+    The object is false when the client sent no file name, which is how a
+    browser sends a file input left empty.
+    """
+
+    def __init__(
+        self,
+        stream: IO[bytes] | None = None,
+        filename: str | os.PathLike[str] | bytes | None = None,
+        name: str | None = None,
+        content_type: str | None = None,
+        content_length: int | None = None,
+        headers: Headers | None = None,
+    ) -> None:
+        self.name = name
+        self.stream: IO[bytes] = BytesIO() if stream is None else stream
+        if filename is None:
+            # An open file knows its path; streams such as sys.stdin are
+            # named "<stdin>", which is no file name.
+            filename = getattr(stream, "name", None)
+            if isinstance(filename, int) or (
+                isinstance(filename, str) and filename.startswith("<") and filename.endswith(">")
+            ):
+                filename = None
+        self.filename: str | None = None if filename is None else os.fsdecode(filename)
+        self.headers: Headers = Headers() if headers is None else headers
+        if content_type is not None:
+            self.headers["Content-Type"] = content_type
+        if content_length is not None:
+            self.headers["Content-Length"] = str(content_length)
+
+    @property
+    def content_type(self) -> str | None:
+        """The part's ``Content-Type``, as the client sent it (``None`` if it sent none)."""
+        return self.headers.get("Content-Type")  # type: ignore[no-any-return]
+
+    @property
+    def content_length(self) -> int:
+        """The part's ``Content-Length``; 0 when absent or not a number (browsers send none)."""
+        value = self.headers.get("Content-Length")
+        if value is not None:
+            value = value.strip()
+            if value.isdigit() and value.isascii():
+                return int(value)
+        return 0
+
+    def _parsed_content_type(self) -> tuple[str, dict[str, str]]:
+        from .http import parse_options_header  # http builds on this module
+
+        return parse_options_header(self.content_type)
+
+    @property
+    def mimetype(self) -> str:
+        """``content_type`` without its parameters, lower-cased: ``text/plain``."""
+        return self._parsed_content_type()[0].lower()
+
+    @property
+    def mimetype_params(self) -> dict[str, str]:
+        """The parameters of ``content_type``: ``{"charset": "utf-8"}``."""
+        return self._parsed_content_type()[1]
+
+    def save(self, dst: str | os.PathLike[str] | IO[bytes], buffer_size: int = 16384) -> None:
+        """Copy the file, from the stream's position on, to a path or an open binary file.
+
+        At most ``buffer_size`` bytes are in memory at once. A path is opened,
+        written and closed here; a file object is left open for the caller.
+        """
+        if isinstance(dst, (str, os.PathLike)):
+            with open(dst, "wb") as target:
+                shutil.copyfileobj(self.stream, target, buffer_size)
+        else:
+            shutil.copyfileobj(self.stream, dst, buffer_size)
+
+    def close(self) -> None:
+        """Close the stream (a temporary file is deleted); errors are ignored."""
+        try:
+            self.stream.close()
+        except Exception:
+            pass
+
+    def __bool__(self) -> bool:
+        return bool(self.filename)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for names this class lacks; dunder lookups (copy,
+        # pickle) must not go to the stream, nor recurse before __init__ ran.
+        if name.startswith("__") or "stream" not in self.__dict__:
+            raise AttributeError(name)
+        stream = self.__dict__["stream"]
+        try:
+            return getattr(stream, name)
+        except AttributeError:
+            # Python 3.10's SpooledTemporaryFile lacks some IOBase methods
+            # (readable, seekable...): its backing file has them.
+            backing = getattr(stream, "_file", None)
+            if backing is None:
+                raise
+            return getattr(backing, name)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.stream)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self.filename!r} ({self.content_type!r})>"

@@ -5,8 +5,10 @@ Creating one stores the environ and nothing else. Each attribute (``path``,
 a view that only reads ``request.args`` never parses cookies or the body.
 
 The body is read through ``stream``, which stops at ``Content-Length`` and
-enforces ``max_content_length`` (413). ``form`` comes from the one
-``FormDataParser`` dispatch table; ``json`` uses ``json_module.loads``.
+enforces ``max_content_length`` (413). ``form`` and ``files`` come from the
+one ``FormDataParser`` dispatch table (url-encoded and multipart bodies, the
+latter streamed: uploads go to temporary files, not memory); ``json`` uses
+``json_module.loads``. ``close()`` closes the uploaded files.
 The attributes Flask adds (``url_rule``, ``view_args``, ``endpoint``,
 ``blueprint``...) are here too: this is the request class of the framework.
 """
@@ -25,7 +27,7 @@ from .datastructures import (
     iter_multi_items,
 )
 from .exceptions import BadRequest, ClientDisconnected, UnsupportedMediaType
-from .formparser import FormDataParser
+from .formparser import FormDataParser, default_stream_factory
 from .globals import _cv_app
 from .http import get_content_length, parse_options_header, wsgi_to_text
 from .sansio import SansIORequest
@@ -245,9 +247,30 @@ class Request(SansIORequest):
         """Whether a body could hold a form: the request has a ``Content-Type``."""
         return bool(self.environ.get("CONTENT_TYPE"))
 
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        """A writable, readable, seekable stream for one uploaded file.
+
+        Werkzeug's hook, kept under its name: override it in a subclass to
+        put uploads elsewhere. The default is ``default_stream_factory``
+        (memory for a body of up to 500 KiB, else a temporary file).
+        """
+        return default_stream_factory(
+            total_content_length=total_content_length,
+            content_type=content_type,
+            filename=filename,
+            content_length=content_length,
+        )
+
     def make_form_data_parser(self) -> FormDataParser:
         """The parser for this request's form, with this request's limits."""
         return self.form_data_parser_class(
+            self._get_file_stream,
             max_form_memory_size=self.max_form_memory_size,
             max_content_length=self.max_content_length,
             cls=self.parameter_storage_class,
@@ -281,13 +304,28 @@ class Request(SansIORequest):
 
     @cached_property
     def form(self) -> MultiDict:
-        """The fields of a url-encoded (or, once supported, multipart) body."""
+        """The text fields of a url-encoded or ``multipart/form-data`` body.
+
+        A malformed multipart body raises ``BadRequest`` (400); a field
+        beyond ``max_form_memory_size``, more parts than ``max_form_parts``
+        or a body beyond ``max_content_length`` raise
+        ``RequestEntityTooLarge`` (413).
+        """
         self._load_form_data()
         return self.__dict__["form"]  # type: ignore[no-any-return]
 
     @cached_property
     def files(self) -> MultiDict:
-        """The uploaded files of a ``multipart/form-data`` body."""
+        """The uploaded files of a ``multipart/form-data`` body: ``FileStorage`` objects.
+
+        Keyed by form field (``getlist`` for an ``<input multiple>``); only
+        parts with a ``filename`` are files, and a file input left empty is
+        a ``FileStorage`` with ``filename == ""`` (false). The body is parsed
+        as it is read: a file stays in memory only while the files are small
+        (see ``formparser.default_stream_factory``), larger ones are written
+        to temporary files, deleted by ``close()`` at the end of the request.
+        Errors are those of ``form``.
+        """
         self._load_form_data()
         return self.__dict__["files"]  # type: ignore[no-any-return]
 
@@ -385,7 +423,11 @@ class Request(SansIORequest):
     # -------------------------------------------------------------- lifetime
 
     def close(self) -> None:
-        """Close the uploaded files, if the body was parsed."""
+        """Close the uploaded files, if the body was parsed (their temporary files go).
+
+        The app calls it when the request context ends; a request used in a
+        ``with`` block calls it on leaving.
+        """
         files = self.__dict__.get("files")
         if files:
             for _key, value in iter_multi_items(files):

@@ -4,14 +4,18 @@
 instance ``__dict__``, where later lookups find it without calling anything:
 that is what makes ``Request`` lazy at no cost once a value is known.
 ``header_property`` exposes one header field as a typed attribute.
+``secure_filename`` makes an uploaded file's name safe to use in a path.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar, overload
 
-__all__ = ["cached_property", "header_property"]
+__all__ = ["cached_property", "header_property", "secure_filename"]
 
 T = TypeVar("T")
 
@@ -104,3 +108,35 @@ class header_property(Generic[T]):
         if self.read_only:
             raise AttributeError(f"{self.name} is read-only")
         instance.headers.remove(self.name)  # type: ignore[attr-defined]
+
+
+# Whatever is not an ASCII letter, digit, "_", "." or "-" goes: no quotes,
+# no shell or glob characters, no ":" (drive letters, NTFS streams).
+_UNSAFE_FILENAME_CHARACTER = re.compile(r"[^A-Za-z0-9_.-]")
+_PATH_SEPARATORS = tuple(sep for sep in (os.sep, os.altsep) if sep)
+# Names Windows opens as devices whatever the extension ("con.txt" is the
+# console). Microsoft's "Naming Files" page lists COM0 and LPT0 too.
+_WINDOWS_DEVICE_NAMES = frozenset(
+    ["AUX", "CON", "NUL", "PRN", *(f"COM{n}" for n in range(10)), *(f"LPT{n}" for n in range(10))]
+)
+_WINDOWS = os.name == "nt"
+
+
+def secure_filename(filename: str) -> str:
+    """A version of ``filename`` that is safe to join to a folder, as Werkzeug's.
+
+    Letters are folded to ASCII (``"é"`` -> ``"e"``, NFKD), path separators
+    and whitespace runs become ``_``, other characters are dropped, and
+    leading or trailing ``.`` and ``_`` are removed, so ``"../../etc/passwd"``
+    gives ``"etc_passwd"``. On Windows a device name (``CON``, ``NUL``,
+    ``COM1``...) is prefixed with ``_``. The result may be empty: choose a
+    name of your own then.
+    """
+    text = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
+    for separator in _PATH_SEPARATORS:
+        text = text.replace(separator, " ")
+    # str.split() without arguments splits on runs of any whitespace.
+    text = _UNSAFE_FILENAME_CHARACTER.sub("", "_".join(text.split())).strip("._")
+    if _WINDOWS and text.partition(".")[0].upper() in _WINDOWS_DEVICE_NAMES:
+        text = "_" + text
+    return text
