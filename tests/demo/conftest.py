@@ -123,6 +123,19 @@ def make_api_token(app: App, username: str) -> str:
     return token
 
 
+#: Set on a test item whose call failed (the browser fixture then saves a screenshot).
+FAILED_KEY = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Mark the items of this folder whose test failed, for their fixtures' teardown."""
+    report = yield
+    if report.when == "call" and report.failed:
+        item.stash[FAILED_KEY] = True
+    return report
+
+
 # -- the demo on tapster's server ---------------------------------------------
 
 
