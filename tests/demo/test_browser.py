@@ -6,10 +6,11 @@ package (the ``test`` extra). Selenium is given both binaries, so it never
 downloads a browser or a driver of its own.
 
 The walk is the issue's: sign up, log in, write a note, attach a file,
-download it, log out, against ``tapster serve tapster.demo:app`` on a real
-socket. Every wait is bounded; the browser and the server are always
-stopped; a failing test leaves a screenshot, the page's HTML and the
-server's log in its temporary folder (the path is printed).
+download it (and meet the page for a file too large), log out, against
+``tapster serve tapster.demo:app`` on a real socket. Every wait is bounded;
+the browser and the server are always stopped; a failing test leaves a
+screenshot, the page's HTML and the server's log in its temporary folder
+(the path is printed).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.demo.conftest import FAILED_KEY, DemoServer
+from tests.demo.conftest import FAILED_KEY, TEST_MAX_BYTES, DemoServer
 
 CHROMIUM = os.environ.get("TAPSTER_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("TAPSTER_TEST_CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -204,8 +205,27 @@ def test_sign_up_log_in_write_attach_download_log_out(browser, demo_server, tmp_
         time.sleep(0.1)
     assert saved.read_bytes() == content
 
-    # Log out: the session is gone, and so is access to the note.
+    # A file over the limit: app.js flags it before anything is sent; sent anyway
+    # (form.submit() skips validation), the server's 413 page says what the limit is.
     note_url = browser.current_url
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * (TEST_MAX_BYTES + 1))
+    browser.find_element(By.ID, "file").send_keys(str(big))
+    assert browser.execute_script("return document.getElementById('upload-form')"
+                                  ".checkValidity()") is False
+    assert browser.find_element(By.CSS_SELECTOR, "#upload-form .hint").text.startswith(
+        "big.bin is too big.")
+    old_page = browser.find_element(By.TAG_NAME, "html")
+    browser.execute_script("document.getElementById('upload-form').submit()")
+    wait_for(browser, expected_conditions.staleness_of(old_page), "the upload to be sent")
+    wait_for_page(browser)
+    assert browser.find_element(By.TAG_NAME, "h1").text == "That file is too big"
+    assert "Attachments can be up to 64 KiB." in browser.find_element(By.CLASS_NAME, "message").text
+    open_page(browser, note_url)
+    assert [link.text for link in browser.find_elements(By.CSS_SELECTOR, "a.download")] == [
+        "report.bin"]
+
+    # Log out: the session is gone, and so is access to the note.
     submit(browser, browser.find_element(By.ID, "logout"))
     assert "Logged out. See you soon." in flashes(browser)
     assert not browser.find_elements(By.ID, "who")
@@ -215,6 +235,7 @@ def test_sign_up_log_in_write_attach_download_log_out(browser, demo_server, tmp_
     log = "\n".join(demo_server.access_log)
     assert re.search(r'"POST /notes/\d+/attachments HTTP/1\.1" 302 ', log)
     assert re.search(r'"GET /attachments/\d+/report\.bin HTTP/1\.1" 200 ', log)
+    assert re.search(r'"POST /notes/\d+/attachments HTTP/1\.1" 413 ', log)
 
 
 def test_pages_load_their_assets_in_parallel_over_kept_alive_connections(browser, demo_server):

@@ -151,8 +151,8 @@ def add_attachment(note_id: int, upload: Any) -> int:
     stored_name = secrets.token_hex(16)
     os.makedirs(attachments_folder(), exist_ok=True)
     path = os.path.join(attachments_folder(), stored_name)
-    upload.save(path)
     try:
+        upload.save(path)
         with transaction() as db:
             cursor = db.execute(
                 "INSERT INTO attachments (note_id, filename, stored_name, content_type, size)"
@@ -161,7 +161,7 @@ def add_attachment(note_id: int, upload: Any) -> int:
                  upload.mimetype or "application/octet-stream", os.path.getsize(path)),
             )
     except BaseException:
-        os.unlink(path)  # no row points at it
+        _remove_file(stored_name)  # a partial file, or one no row points at
         raise
     return cursor.lastrowid  # type: ignore[return-value]
 
