@@ -159,12 +159,8 @@ def demo_environment(data: Path, **extra: str) -> dict[str, str]:
 class DemoServer(TapsterProcess):
     """``tapster serve tapster.demo:app`` in a child process; its URL and its logs."""
 
+    #: The base URL, once it is listening. Its access log (``--access-log -``) is on stdout.
     url = ""
-
-    @property
-    def access_log(self) -> list[str]:
-        """The access log lines so far (``--access-log -`` writes them to stdout)."""
-        return self.lines("stdout")
 
 
 @pytest.fixture(scope="module")
