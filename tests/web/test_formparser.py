@@ -145,6 +145,8 @@ def test_an_empty_body_is_an_empty_form() -> None:
         (body_of(b'Content-Disposition: attachment; name="a"\r\n\r\nx'), "b"),
         (body_of(b'Content-Disposition form-data; name="a"\r\n\r\nx'), "b"),
         (body_of(field("a", b"1")).replace(b"\r\n", b"\n"), "b"),  # bare LF
+        (body_of(b'Content-Disposition: form-data; name="a"\nX: y\r\n\r\nx'), "b"),
+        (body_of(field("a", b"1", "X-Y: a\x00b")), "b"),
     ],
 )
 def test_malformed_bodies_are_bad_requests_even_when_silent(
@@ -373,3 +375,28 @@ def test_generated_bodies_parse_as_werkzeug_parses_them(
     )
     _, form, files = FormDataParser().parse(Trickle(body, piece_sizes), MULTIPART, None, options)
     assert _werkzeug_view(form, files) == _werkzeug_view(wz_form, wz_files)
+
+
+VALID = body_of(field("a", b"1"), file_part("f", "x.txt", b"hello"), field("b", b"2"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cuts=st.lists(st.tuples(st.integers(0, len(VALID)), st.binary(max_size=6)), max_size=4),
+    piece_sizes=st.lists(st.integers(1, 50), min_size=1, max_size=3),
+    limit=st.one_of(st.none(), st.integers(0, 3)),
+)
+def test_any_damage_is_a_400_or_a_413_and_leaves_no_file_open(
+    cuts: list[tuple[int, bytes]], piece_sizes: list[int], limit: int | None
+) -> None:
+    body = VALID
+    for position, junk in cuts:  # overwrite bytes here and there
+        body = body[:position] + junk + body[position + len(junk) :]
+    Recording.opened = []
+    parser = FormDataParser(stream_factory=lambda **_: Recording(), max_form_parts=limit)
+    try:
+        _, _, files = parser.parse(Trickle(body, piece_sizes), MULTIPART, None, {"boundary": "b"})
+    except (BadRequest, RequestEntityTooLarge):
+        assert all(stream.closed for stream in Recording.opened)
+    else:
+        assert len(Recording.opened) == len(list(files.items(multi=True)))

@@ -297,6 +297,14 @@ class _MultipartCollector:
 
     def start(self, segment: Any) -> None:
         """A part begins; ``segment`` is the parser's ``MultipartSegment``."""
+        for _, value in segment.headerlist:
+            # The package lets NUL, and a CR or LF that is not part of a CRLF,
+            # into a header value; RFC 9110 §5.5 forbids them there (and
+            # FileStorage.headers would refuse them later).
+            if "\n" in value or "\r" in value or "\x00" in value:
+                raise BadRequest(
+                    "The multipart/form-data body has a CR, LF or NUL in a part header."
+                )
         # Not the multipart package's name and filename: it skips filename*=
         # and strips Windows paths. Read as every other header is read.
         disposition = segment.header("Content-Disposition")
