@@ -188,3 +188,24 @@ def test_a_body_over_the_limit_is_a_json_413(api):
 def test_the_api_needs_no_csrf_token(api):
     # Bearer tokens are never added by a browser on its own: no CSRF to guard against.
     assert api("post", "/api/notes", json={"title": "no form"}).status_code == 201
+
+
+def test_an_unexpected_error_is_a_500_without_details(app, caplog):
+    app.testing = False  # answer 500 instead of raising into the test
+
+    @app.get("/api/broken")
+    def broken_api():
+        raise RuntimeError("secret detail")
+
+    @app.get("/broken")
+    def broken_page():
+        raise RuntimeError("secret detail")
+
+    client = app.test_client()
+    token = make_api_token(app, "alice")
+    response = client.get("/api/broken", headers={"Authorization": f"Bearer {token}"})
+    assert_error(response, 500)
+    page = client.get("/broken")
+    assert page.status_code == 500 and "Something broke on our side" in page.text
+    assert "secret detail" not in response.text + page.text
+    assert "secret detail" in caplog.text  # logged for the operator

@@ -43,11 +43,14 @@ def default_data_folder() -> str:
 def create_app(test_config: Mapping[str, Any] | None = None) -> App:
     """The demo app; ``test_config`` (tests) replaces the environment's settings.
 
+    ``test_config["DATA"]`` names the instance folder; the other keys are
+    configuration keys.
+
     The instance folder, the database's tables and the secret key are
     created on the first run and reused after.
     """
-    test_config = dict(test_config or {})
-    instance = os.path.abspath(test_config.pop("DATA", None) or default_data_folder())
+    config = dict(test_config or {})
+    instance = os.path.abspath(config.pop("DATA", None) or default_data_folder())
     os.makedirs(instance, exist_ok=True)
     app = App(__name__, instance_path=instance)
     app.config.from_mapping(
@@ -58,10 +61,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> App:
         PASSWORD_SCRYPT_N=2**15,
         SESSION_COOKIE_SAMESITE="Lax",
     )
-    if test_config:
-        app.config.from_mapping(test_config)
-    else:
+    if test_config is None:
         app.config.from_prefixed_env("TAPSTER_DEMO")
+    else:
+        app.config.from_mapping(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(instance)
 
@@ -71,7 +74,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> App:
     app.register_blueprint(attachments.bp)
     app.register_blueprint(api.bp)
     # After auth's hook that loads g.user, so that the error page for a bad
-    # token (or a 413 met while the form is read) still knows who you are.
+    # CSRF token (or a 413 met while the form is read) still knows who you are.
     app.before_request(check_csrf)
     app.add_template_global(csrf_field)
     errors.init_app(app)
