@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tapster.http import RequestParser, limits
+from tapster.http import RemoteProtocolError, Request, RequestParser, limits
 
 from .helpers import feed_pieces, message, parse, parse_request, rejection
 
@@ -270,6 +270,28 @@ def test_all_bare_lf_head_refused_at_once() -> None:
 def test_bare_cr_in_request_line_gets_400() -> None:
     """RFC 9112 §2.2: a recipient MUST consider an element with a bare CR invalid."""
     assert rejection(b"GET /\rx HTTP/1.1\r\nHost: a\r\n\r\n").status == 400
+
+
+@pytest.mark.parametrize(
+    "partial",
+    [b"GET / HTTP/1.1\r\r", b"GET /\rx", b"GET / HTTP/1.1\r\nHost: a\r\n\r\r\n",
+     b"GET / HTTP/1.1\r\nHost: a\rb", b"GET / HTTP/1.1\r\nHo\rst: a\r\n"],
+)
+def test_bare_cr_refused_before_the_head_is_complete(partial: bytes) -> None:
+    """RFC 9112 §2.2: a bare CR is refused once the octet after it arrives, not at the timeout."""
+    assert rejection(partial).status == 400
+    # The same verdict fed octet by octet: the check looks at what is new, CR included.
+    parser = RequestParser()
+    with pytest.raises(RemoteProtocolError) as caught:
+        feed_pieces(parser, [partial[index : index + 1] for index in range(len(partial))])
+    assert caught.value.status == 400
+
+
+def test_cr_last_in_an_unfinished_head_waits_for_the_next_octet() -> None:
+    """A CR that arrived alone may be the start of a CRLF: no verdict yet."""
+    parser = RequestParser()
+    assert feed_pieces(parser, [b"GET / HTTP/1.1\r\nHost: a\r"]) == []
+    assert isinstance(feed_pieces(parser, [b"\n\r\n"])[0], Request)
 
 
 def test_nothing_but_the_request_line_in_1_0() -> None:

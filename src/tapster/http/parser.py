@@ -58,6 +58,7 @@ from .events import (
 )
 from .grammar import (
     ABSOLUTE_FORM,
+    BARE_CR,
     CHUNK_SIZE_LINE,
     FIELD_SECTION_CTL,
     FIELD_VALUE_INVALID,
@@ -336,6 +337,10 @@ class RequestParser:
             # Without a CRLFCRLF, either of these is a head ended with bare LFs
             # that would otherwise sit here until the head timeout.
             raise _reject(400, "line ending is a bare LF, not CRLF")
+        if BARE_CR.search(buf, scanned):
+            # RFC 9112 §2.2: a bare CR (say a head ending "\r\n\r\r\n") is
+            # invalid wherever it is; refused now rather than at the head timeout.
+            raise _reject(400, "bare CR in the request head")
         if self._eof:
             raise _reject(400, "connection closed inside the request head")
         return NEED_DATA
@@ -525,6 +530,8 @@ class RequestParser:
                 raise _reject(400, "chunk size line too long")
             if b"\n" in buf:
                 raise _reject(400, "chunk size line ends in a bare LF")
+            if BARE_CR.search(buf):
+                raise _reject(400, "bare CR in a chunk size line")
             if self._eof:
                 raise _reject(400, "connection closed inside the request body")
             return NEED_DATA
@@ -594,6 +601,8 @@ class RequestParser:
                 or buf[:1] == b"\n"
             ):
                 raise _reject(400, "line ending is a bare LF, not CRLF")
+            if BARE_CR.search(buf, scanned):
+                raise _reject(400, "bare CR in the trailer section")
             if self._eof:
                 raise _reject(400, "connection closed inside the trailer section")
             self._scanned = max(0, len(buf) - 3)
