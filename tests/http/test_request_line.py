@@ -267,6 +267,16 @@ def test_all_bare_lf_head_refused_at_once() -> None:
     assert rejection(b"GET / HTTP/1.1\nHost: a\n\n").status == 400
 
 
+@pytest.mark.parametrize(
+    "data", [b"GET / HTTP/1.1\n\nX-A: b\r\nHost: a\r\n\r\n",
+             b"GET /\nx HTTP/1.1\r\nHost: a\r\n\r\n", b"GET / HTTP/1.1\rX\r\nHost: a\r\n\r\n"],
+)
+def test_bare_line_end_in_a_complete_request_line_is_named(data: bytes) -> None:
+    """A request line read to the first CRLF across a bare LF or CR says so in its 400."""
+    error = rejection(data)
+    assert (error.status, error.detail) == (400, "bare CR or LF in the request line")
+
+
 def test_bare_cr_in_request_line_gets_400() -> None:
     """RFC 9112 §2.2: a recipient MUST consider an element with a bare CR invalid."""
     assert rejection(b"GET /\rx HTTP/1.1\r\nHost: a\r\n\r\n").status == 400

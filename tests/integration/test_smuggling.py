@@ -203,6 +203,10 @@ TRANSFER_ENCODING = {
         te_request(b"Transfer-Encoding:", b"Transfer-Encoding: chunked")),
     "chunked, then an empty line of it": refused(
         te_request(b"Transfer-Encoding: chunked", b"Transfer-Encoding:")),
+    "chunked, then a line of a comma": refused(
+        te_request(b"Transfer-Encoding: chunked", b"Transfer-Encoding: ,")),
+    "a line of commas, then chunked": refused(
+        te_request(b"Transfer-Encoding: , ,", b"Transfer-Encoding: chunked")),
     # Look-alikes (RFC 9112 §6.3: a coding other than chunked last is a 400).
     "xchunked": refused(te_request(b"Transfer-Encoding: xchunked")),
     "chunkedx": refused(te_request(b"Transfer-Encoding: chunkedx")),

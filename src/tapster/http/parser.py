@@ -369,7 +369,7 @@ class RequestParser:
         if version is None:
             version_match = HTTP_VERSION.fullmatch(version_text)
             if version_match is None:
-                raise _reject(400, "invalid HTTP version")
+                raise _reject(400, _request_line_problem(request_line, "invalid HTTP version"))
             if version_match[1] != "1":
                 raise _reject(505, "HTTP version not supported")
             # RFC 9110 §2.5: a later 1.x minor version is understood as 1.1.
@@ -425,7 +425,9 @@ class RequestParser:
             elif name == _CONTENT_LENGTH:
                 lengths.append(value)
             elif name == _TRANSFER_ENCODING:
-                if not value:
+                if not value.strip(" \t,"):
+                    # A line of no coding at all ("" or ","), even beside one that
+                    # says chunked: parsers disagree on what it means, so refuse it.
                     raise _reject(400, "empty Transfer-Encoding")
                 codings.extend(value.split(","))
             elif name == _CONNECTION:
@@ -476,10 +478,12 @@ class RequestParser:
         if expect:
             elements = [element.strip(" \t") for element in expect.lower().split(",")]
             elements = [element for element in elements if element]
-            if elements != ["100-continue"]:
+            # RFC 9110 §10.1.1: 417 only for a member other than 100-continue;
+            # the same one repeated (or none: "Expect: ,") expects nothing else.
+            if any(element != "100-continue" for element in elements):
                 raise _reject(417, "unsupported expectation")
             # RFC 9110 §10.1.1: ignore 100-continue in an HTTP/1.0 request.
-            expect_continue = version == "1.1"
+            expect_continue = bool(elements) and version == "1.1"
 
         return Request(
             method,
@@ -685,8 +689,11 @@ def _field_char_problem(char: str) -> str:
     return "control character in the header section"
 
 
-def _request_line_problem(line: str) -> str:
+def _request_line_problem(line: str, otherwise: str = "malformed request line") -> str:
     """Say precisely what is wrong with a request line that did not match."""
+    if "\n" in line or "\r" in line:
+        # The line ran to the first CRLF across a bare one (RFC 9112 §2.2).
+        return "bare CR or LF in the request line"
     parts = line.split(" ")
     if len(parts) != 3 or not all(parts):
         return "malformed request line (expected method, target and version, one space apart)"
@@ -695,7 +702,7 @@ def _request_line_problem(line: str) -> str:
         return "invalid method"
     if REQUEST_LINE_INVALID.search(target):  # a C loop: the target may be 8 KiB of junk
         return "control character in the request target"
-    return "malformed request line"
+    return otherwise
 
 
 def _split_target(method: str, target: str) -> tuple[str, str, str | None]:
