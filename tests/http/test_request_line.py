@@ -246,6 +246,27 @@ def test_too_many_leading_empty_lines_get_400() -> None:
     assert rejection(data).status == 400
 
 
+@pytest.mark.parametrize("size", [1, 2, 3, 5])
+def test_empty_line_limit_holds_however_the_lines_arrive(size: int) -> None:
+    """Found by fuzzing: the count once restarted at each feed(), so a client could send
+    empty lines forever in small pieces (each renewing the keep-alive deadline)."""
+    data = b"\r\n" * (limits.MAX_LEADING_EMPTY_LINES + 1)
+    parser = RequestParser()
+    with pytest.raises(RemoteProtocolError) as caught:
+        feed_pieces(parser, [data[index : index + size] for index in range(0, len(data), size)])
+    assert caught.value.status == 400
+
+
+def test_each_request_has_its_own_empty_line_allowance() -> None:
+    """The count starts over once a request line begins (RFC 9112 §2.2, per request)."""
+    one = b"\r\n" * limits.MAX_LEADING_EMPTY_LINES + message("GET / HTTP/1.1", HOST)
+    parser = RequestParser()
+    for _ in range(3):
+        events = feed_pieces(parser, [one[index : index + 2] for index in range(0, len(one), 2)])
+        assert isinstance(events[0], Request)
+        parser.start_next_cycle()
+
+
 @pytest.mark.parametrize("prefix", [b"\n", b"\r\r\n", b"\rGET"])
 def test_bare_lf_or_cr_before_request_line_gets_400(prefix: bytes) -> None:
     """RFC 9112 §2.2: the empty line to ignore is CRLF; a bare CR is invalid."""

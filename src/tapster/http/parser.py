@@ -147,6 +147,7 @@ class RequestParser:
     __slots__ = (
         "_body_seen",
         "_buf",
+        "_empty_lines",
         "_eof",
         "_error",
         "_head_lines",
@@ -187,6 +188,7 @@ class RequestParser:
         # received has looked; earlier octets were checked and need no second look.
         self._scanned = 0
         self._head_lines = 0  # CRLF-ended lines of an incomplete head, request line included
+        self._empty_lines = 0  # empty lines skipped so far before the coming request line
         self._remaining = 0  # bytes left of a Content-Length body or of the current chunk
         self._body_seen = 0  # bytes of chunked body so far, for the body limit
         # Parsing is a pure function of the head's text (and the limits, the
@@ -253,6 +255,7 @@ class RequestParser:
         if state is not _DONE and not (state is _BODY_LENGTH and not self._remaining):
             raise RuntimeError(f"start_next_cycle() in state {state.name}")
         self._state = _HEAD
+        self._empty_lines = 0
 
     # -- the head --------------------------------------------------------------
 
@@ -284,15 +287,18 @@ class RequestParser:
     def _skip_leading_empty_lines(self) -> None:
         # RFC 9112 §2.2: a server SHOULD ignore at least one empty line (CRLF)
         # received before the request line.
+        # The count runs across calls: empty lines fed one at a time must not
+        # escape the limit (each would also renew the keep-alive deadline).
         buf = self._buf
-        for _ in range(limits.MAX_LEADING_EMPTY_LINES):
-            if not buf.startswith(b"\r\n"):
-                break
+        skipped = self._empty_lines
+        while skipped < limits.MAX_LEADING_EMPTY_LINES and buf.startswith(b"\r\n"):
             del buf[:2]
+            skipped += 1
         if buf.startswith(b"\r\n"):
             raise _reject(400, "too many empty lines before the request line")
         if buf.startswith(b"\r") and len(buf) > 1:
             raise _reject(400, "bare CR before the request line")
+        self._empty_lines = skipped  # start_next_cycle() starts the next request's count
         self._scanned = 0
 
     def _head_incomplete(self) -> Event:
