@@ -304,7 +304,7 @@ DIFFERENCES = [
         b"CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n",
     ),
     Difference(
-        "HTTP versions other than 1.x", "RFC 9110 §6.2, §15.6.6", "tapster",
+        "HTTP versions other than 1.x", "RFC 9110 §2.5, §15.6.6", "tapster",
         "A major version tapster does not speak is a 505; h11 reports the version and "
         "leaves the decision to its user.",
         lambda data, detail, other: _detail("HTTP version not supported")(detail)
