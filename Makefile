@@ -27,11 +27,11 @@ serve: $(VENV)/.installed
 ## make test: install test dependencies (Python and system), then run the whole suite
 test: $(VENV)/.installed-test
 	scripts/install-system-deps
-	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff check src tests bench examples fuzz
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff check src tests bench examples fuzz
 
 ## make bench: the benchmark against peers (see docs/benchmarks.md)
 bench: $(VENV)/.installed

@@ -78,6 +78,7 @@ def test_quickstart_runs_as_written(tmp_path):
     own_venv = Path(sys.prefix).resolve() == (ROOT / ".venv").resolve()
     environment = dict(os.environ)
     environment.pop("TAPSTER_APP", None)
+    environment["TAPSTER_DEMO_DATA"] = str(tmp_path / "demo-data")  # not the reader's home
     environment["PYTHONPATH"] = os.pathsep.join(
         [str(ROOT / "src"), environment.get("PYTHONPATH", "")]
     )

@@ -123,6 +123,16 @@ def test_bare_lf_after_chunk_size_gets_400(chunked: bytes) -> None:
     assert refused(chunked) == 400
 
 
+@pytest.mark.parametrize("partial", [b"5\r5", b"5;a\rb", b"0\r\nX-A: a\rb", b"0\r\nX-A: a\r\n\r\r"])
+def test_bare_cr_in_an_unfinished_chunk_line_or_trailer_gets_400(partial: bytes) -> None:
+    """RFC 9112 §2.2: refused as soon as the octet after the CR arrives, however fed."""
+    assert rejection(HEAD + partial).status == 400
+    parser = RequestParser()
+    with pytest.raises(RemoteProtocolError) as caught:
+        feed_pieces(parser, [HEAD] + [partial[index : index + 1] for index in range(len(partial))])
+    assert caught.value.status == 400
+
+
 def test_chunk_data_crlf_checked_octet_by_octet() -> None:
     """A wrong octet after the data is refused even when it arrives alone."""
     parser = RequestParser()

@@ -102,12 +102,28 @@ def test_no_expect_no_continue() -> None:
 @pytest.mark.parametrize(
     ("version", "value"),
     [("1.1", "200-ok"), ("1.1", "100-continue, foo"), ("1.1", "100-continue; x=1"),
-     ("1.1", "100-continue, 100-continue"), ("1.0", "foo")],
+     ("1.1", "foo, 100-continue"), ("1.0", "foo")],
 )
 def test_other_expectations_get_417(version: str, value: str) -> None:
     """RFC 9110 §10.1.1: a server MAY answer 417 to an expectation other than 100-continue."""
     data = message(f"POST / HTTP/{version}", HOST, f"Expect: {value}")
     assert rejection(data).status == 417
+
+
+@pytest.mark.parametrize(
+    "fields", [["Expect: 100-continue, 100-continue"],
+               ["Expect: 100-continue", "Expect: 100-Continue"]],
+)
+def test_repeated_100_continue_is_one_expectation(fields: list[str]) -> None:
+    """RFC 9110 §10.1.1: only a member other than 100-continue may get 417 (h11 agrees)."""
+    data = message("POST / HTTP/1.1", HOST, *fields, "Content-Length: 3")
+    assert parse_request(data).expect_continue
+
+
+@pytest.mark.parametrize("value", [",", " , ,"])
+def test_expect_of_empty_elements_is_no_expectation(value: str) -> None:
+    """RFC 9110 §5.6.1: empty list elements do not count; nothing is expected."""
+    assert not parse_request(message(GET_1_1, HOST, f"Expect: {value}")).expect_continue
 
 
 def test_empty_expect_is_no_expectation() -> None:

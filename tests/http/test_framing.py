@@ -174,6 +174,17 @@ def test_empty_transfer_encoding_gets_400(value: str) -> None:
     assert rejection(message(POST, HOST, f"Transfer-Encoding: {value}")).status == 400
 
 
+@pytest.mark.parametrize("other", ["", ",", " , ,"])
+@pytest.mark.parametrize("first", [True, False])
+def test_empty_transfer_encoding_line_beside_chunked_gets_400(other: str, first: bool) -> None:
+    """A line of no coding is refused even when another line says chunked (h11 refuses any
+    second line; a front end might read ',' as a coding): no way to read the framing twice."""
+    lines = ["Transfer-Encoding: chunked", f"Transfer-Encoding: {other}"]
+    if first:
+        lines.reverse()
+    assert rejection(message(POST, HOST, *lines, body=CHUNKED_BODY)).status == 400
+
+
 @pytest.mark.parametrize("value", ["chunked;x=1", "chunked ;q=0", "chu nked", "chunked\xe9",
                                    '"chunked"'])
 def test_malformed_transfer_coding_gets_400(value: str) -> None:

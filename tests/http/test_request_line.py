@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tapster.http import RequestParser, limits
+from tapster.http import RemoteProtocolError, Request, RequestParser, limits
 
 from .helpers import feed_pieces, message, parse, parse_request, rejection
 
@@ -246,6 +246,27 @@ def test_too_many_leading_empty_lines_get_400() -> None:
     assert rejection(data).status == 400
 
 
+@pytest.mark.parametrize("size", [1, 2, 3, 5])
+def test_empty_line_limit_holds_however_the_lines_arrive(size: int) -> None:
+    """Found by fuzzing: the count once restarted at each feed(), so a client could send
+    empty lines forever in small pieces (each renewing the keep-alive deadline)."""
+    data = b"\r\n" * (limits.MAX_LEADING_EMPTY_LINES + 1)
+    parser = RequestParser()
+    with pytest.raises(RemoteProtocolError) as caught:
+        feed_pieces(parser, [data[index : index + size] for index in range(0, len(data), size)])
+    assert caught.value.status == 400
+
+
+def test_each_request_has_its_own_empty_line_allowance() -> None:
+    """The count starts over once a request line begins (RFC 9112 §2.2, per request)."""
+    one = b"\r\n" * limits.MAX_LEADING_EMPTY_LINES + message("GET / HTTP/1.1", HOST)
+    parser = RequestParser()
+    for _ in range(3):
+        events = feed_pieces(parser, [one[index : index + 2] for index in range(0, len(one), 2)])
+        assert isinstance(events[0], Request)
+        parser.start_next_cycle()
+
+
 @pytest.mark.parametrize("prefix", [b"\n", b"\r\r\n", b"\rGET"])
 def test_bare_lf_or_cr_before_request_line_gets_400(prefix: bytes) -> None:
     """RFC 9112 §2.2: the empty line to ignore is CRLF; a bare CR is invalid."""
@@ -267,9 +288,41 @@ def test_all_bare_lf_head_refused_at_once() -> None:
     assert rejection(b"GET / HTTP/1.1\nHost: a\n\n").status == 400
 
 
+@pytest.mark.parametrize(
+    "data", [b"GET / HTTP/1.1\n\nX-A: b\r\nHost: a\r\n\r\n",
+             b"GET /\nx HTTP/1.1\r\nHost: a\r\n\r\n", b"GET / HTTP/1.1\rX\r\nHost: a\r\n\r\n"],
+)
+def test_bare_line_end_in_a_complete_request_line_is_named(data: bytes) -> None:
+    """A request line read to the first CRLF across a bare LF or CR says so in its 400."""
+    error = rejection(data)
+    assert (error.status, error.detail) == (400, "bare CR or LF in the request line")
+
+
 def test_bare_cr_in_request_line_gets_400() -> None:
     """RFC 9112 §2.2: a recipient MUST consider an element with a bare CR invalid."""
     assert rejection(b"GET /\rx HTTP/1.1\r\nHost: a\r\n\r\n").status == 400
+
+
+@pytest.mark.parametrize(
+    "partial",
+    [b"GET / HTTP/1.1\r\r", b"GET /\rx", b"GET / HTTP/1.1\r\nHost: a\r\n\r\r\n",
+     b"GET / HTTP/1.1\r\nHost: a\rb", b"GET / HTTP/1.1\r\nHo\rst: a\r\n"],
+)
+def test_bare_cr_refused_before_the_head_is_complete(partial: bytes) -> None:
+    """RFC 9112 §2.2: a bare CR is refused once the octet after it arrives, not at the timeout."""
+    assert rejection(partial).status == 400
+    # The same verdict fed octet by octet: the check looks at what is new, CR included.
+    parser = RequestParser()
+    with pytest.raises(RemoteProtocolError) as caught:
+        feed_pieces(parser, [partial[index : index + 1] for index in range(len(partial))])
+    assert caught.value.status == 400
+
+
+def test_cr_last_in_an_unfinished_head_waits_for_the_next_octet() -> None:
+    """A CR that arrived alone may be the start of a CRLF: no verdict yet."""
+    parser = RequestParser()
+    assert feed_pieces(parser, [b"GET / HTTP/1.1\r\nHost: a\r"]) == []
+    assert isinstance(feed_pieces(parser, [b"\n\r\n"])[0], Request)
 
 
 def test_nothing_but_the_request_line_in_1_0() -> None:

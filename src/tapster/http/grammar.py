@@ -48,6 +48,11 @@ FIELD_VALUE_INVALID = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # any CTL but HTAB, CR and LF (bare CRs and LFs are counted apart).
 FIELD_SECTION_CTL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
+# RFC 9112 §2.2: a CR not followed by LF (a bare CR) makes the element it is
+# in invalid. On bytes, so that an unfinished head or trailer section can be
+# refused as soon as the octet after the CR arrives, not when (or if) it ends.
+BARE_CR = re.compile(rb"\r[^\n]")
+
 # RFC 9112 §3.2.2 / RFC 3986 §3
 #   absolute-form = absolute-URI
 #   absolute-URI  = scheme ":" hier-part [ "?" query ]

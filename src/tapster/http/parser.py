@@ -58,6 +58,7 @@ from .events import (
 )
 from .grammar import (
     ABSOLUTE_FORM,
+    BARE_CR,
     CHUNK_SIZE_LINE,
     FIELD_SECTION_CTL,
     FIELD_VALUE_INVALID,
@@ -146,6 +147,7 @@ class RequestParser:
     __slots__ = (
         "_body_seen",
         "_buf",
+        "_empty_lines",
         "_eof",
         "_error",
         "_head_lines",
@@ -186,6 +188,7 @@ class RequestParser:
         # received has looked; earlier octets were checked and need no second look.
         self._scanned = 0
         self._head_lines = 0  # CRLF-ended lines of an incomplete head, request line included
+        self._empty_lines = 0  # empty lines skipped so far before the coming request line
         self._remaining = 0  # bytes left of a Content-Length body or of the current chunk
         self._body_seen = 0  # bytes of chunked body so far, for the body limit
         # Parsing is a pure function of the head's text (and the limits, the
@@ -252,6 +255,7 @@ class RequestParser:
         if state is not _DONE and not (state is _BODY_LENGTH and not self._remaining):
             raise RuntimeError(f"start_next_cycle() in state {state.name}")
         self._state = _HEAD
+        self._empty_lines = 0
 
     # -- the head --------------------------------------------------------------
 
@@ -283,15 +287,18 @@ class RequestParser:
     def _skip_leading_empty_lines(self) -> None:
         # RFC 9112 §2.2: a server SHOULD ignore at least one empty line (CRLF)
         # received before the request line.
+        # The count runs across calls: empty lines fed one at a time must not
+        # escape the limit (each would also renew the keep-alive deadline).
         buf = self._buf
-        for _ in range(limits.MAX_LEADING_EMPTY_LINES):
-            if not buf.startswith(b"\r\n"):
-                break
+        skipped = self._empty_lines
+        while skipped < limits.MAX_LEADING_EMPTY_LINES and buf.startswith(b"\r\n"):
             del buf[:2]
+            skipped += 1
         if buf.startswith(b"\r\n"):
             raise _reject(400, "too many empty lines before the request line")
         if buf.startswith(b"\r") and len(buf) > 1:
             raise _reject(400, "bare CR before the request line")
+        self._empty_lines = skipped  # start_next_cycle() starts the next request's count
         self._scanned = 0
 
     def _head_incomplete(self) -> Event:
@@ -336,6 +343,10 @@ class RequestParser:
             # Without a CRLFCRLF, either of these is a head ended with bare LFs
             # that would otherwise sit here until the head timeout.
             raise _reject(400, "line ending is a bare LF, not CRLF")
+        if BARE_CR.search(buf, scanned):
+            # RFC 9112 §2.2: a bare CR (say a head ending "\r\n\r\r\n") is
+            # invalid wherever it is; refused now rather than at the head timeout.
+            raise _reject(400, "bare CR in the request head")
         if self._eof:
             raise _reject(400, "connection closed inside the request head")
         return NEED_DATA
@@ -364,7 +375,7 @@ class RequestParser:
         if version is None:
             version_match = HTTP_VERSION.fullmatch(version_text)
             if version_match is None:
-                raise _reject(400, "invalid HTTP version")
+                raise _reject(400, _request_line_problem(request_line, "invalid HTTP version"))
             if version_match[1] != "1":
                 raise _reject(505, "HTTP version not supported")
             # RFC 9110 §2.5: a later 1.x minor version is understood as 1.1.
@@ -420,7 +431,9 @@ class RequestParser:
             elif name == _CONTENT_LENGTH:
                 lengths.append(value)
             elif name == _TRANSFER_ENCODING:
-                if not value:
+                if not value.strip(" \t,"):
+                    # A line of no coding at all ("" or ","), even beside one that
+                    # says chunked: parsers disagree on what it means, so refuse it.
                     raise _reject(400, "empty Transfer-Encoding")
                 codings.extend(value.split(","))
             elif name == _CONNECTION:
@@ -471,10 +484,12 @@ class RequestParser:
         if expect:
             elements = [element.strip(" \t") for element in expect.lower().split(",")]
             elements = [element for element in elements if element]
-            if elements != ["100-continue"]:
+            # RFC 9110 §10.1.1: 417 only for a member other than 100-continue;
+            # the same one repeated (or none: "Expect: ,") expects nothing else.
+            if any(element != "100-continue" for element in elements):
                 raise _reject(417, "unsupported expectation")
             # RFC 9110 §10.1.1: ignore 100-continue in an HTTP/1.0 request.
-            expect_continue = version == "1.1"
+            expect_continue = bool(elements) and version == "1.1"
 
         return Request(
             method,
@@ -525,6 +540,8 @@ class RequestParser:
                 raise _reject(400, "chunk size line too long")
             if b"\n" in buf:
                 raise _reject(400, "chunk size line ends in a bare LF")
+            if BARE_CR.search(buf):
+                raise _reject(400, "bare CR in a chunk size line")
             if self._eof:
                 raise _reject(400, "connection closed inside the request body")
             return NEED_DATA
@@ -594,6 +611,8 @@ class RequestParser:
                 or buf[:1] == b"\n"
             ):
                 raise _reject(400, "line ending is a bare LF, not CRLF")
+            if BARE_CR.search(buf, scanned):
+                raise _reject(400, "bare CR in the trailer section")
             if self._eof:
                 raise _reject(400, "connection closed inside the trailer section")
             self._scanned = max(0, len(buf) - 3)
@@ -676,8 +695,11 @@ def _field_char_problem(char: str) -> str:
     return "control character in the header section"
 
 
-def _request_line_problem(line: str) -> str:
+def _request_line_problem(line: str, otherwise: str = "malformed request line") -> str:
     """Say precisely what is wrong with a request line that did not match."""
+    if "\n" in line or "\r" in line:
+        # The line ran to the first CRLF across a bare one (RFC 9112 §2.2).
+        return "bare CR or LF in the request line"
     parts = line.split(" ")
     if len(parts) != 3 or not all(parts):
         return "malformed request line (expected method, target and version, one space apart)"
@@ -686,7 +708,7 @@ def _request_line_problem(line: str) -> str:
         return "invalid method"
     if REQUEST_LINE_INVALID.search(target):  # a C loop: the target may be 8 KiB of junk
         return "control character in the request target"
-    return "malformed request line"
+    return otherwise
 
 
 def _split_target(method: str, target: str) -> tuple[str, str, str | None]:
