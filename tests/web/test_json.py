@@ -176,3 +176,13 @@ def test_response_encoding_errors_leave_no_trace(app):
             app.json.response({"x": shared, "y": object()})
         # The same objects encode fine afterwards, twice over (no stale records).
         assert app.json.response([shared, shared]).json == [{"k": [1, 2]}] * 2
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be",
+                                      "utf-32", "utf-32-le", "utf-32-be"])
+@pytest.mark.parametrize("text", ['{"a": "é☃"}', "[1, 2]", '"x"', "1", " true", "\n null"])
+def test_loads_bytes_in_every_json_encoding(app, encoding, text):
+    import json as std_json
+
+    data = text.encode(encoding)
+    assert app.json.loads(data) == std_json.loads(data)

@@ -770,7 +770,13 @@ class App(Scaffold):
                 f"The view function for {request.endpoint!r} did not return a valid response. "
                 "The function either returned None or ended without a return statement."
             )
-        if not isinstance(rv, self.response_class):
+        kind = rv.__class__
+        if kind is dict or kind is list:  # the common returns first, without ABC checks
+            rv = self.json.response(rv)
+        elif kind is str:
+            rv = self.response_class(rv, status=status, headers=headers)
+            status = headers = None
+        elif not isinstance(rv, self.response_class):
             if isinstance(rv, (str, bytes, bytearray, collections.abc.Iterator)):
                 rv = self.response_class(rv, status=status, headers=headers)
                 status = headers = None

@@ -111,6 +111,11 @@ def _make_encode(
     ).encode
 
 
+# First bytes a JSON text in UTF-8 starts with; a UTF-16 or -32 text has a NUL among
+# its first two bytes, and a BOM starts with a byte above 0x7F.
+_ASCII_STARTS = frozenset(bytes([byte]) for byte in b'{["-0123456789tfn \t\r\n')
+
+
 class DefaultJSONProvider(JSONProvider):
     """JSON with the standard library, configured by the attributes below (Flask's)."""
 
@@ -147,6 +152,9 @@ class DefaultJSONProvider(JSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """Parse with the standard library (bytes are decoded as UTF-8, -16 or -32)."""
+        if s.__class__ is bytes and s[:1] in _ASCII_STARTS and (len(s) < 2 or s[1]):
+            # What json.loads would find (no BOM, no NUL: UTF-8), without its search.
+            s = s.decode("utf-8", "surrogatepass")
         return json.loads(s, **kwargs)
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
