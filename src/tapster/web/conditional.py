@@ -25,14 +25,16 @@ not a 416.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timezone
+from typing import Any
 
 from .etags import parse_etags
 from .exceptions import RequestedRangeNotSatisfiable
 from .http import parse_date, unquote_etag
 from .ranges import parse_if_range_header, parse_range_header
 
-__all__ = ["evaluate_preconditions", "select_byte_range"]
+__all__ = ["evaluate_preconditions", "preconditions_of", "select_byte_range"]
 
 
 def _seconds(moment: datetime | None) -> datetime | None:
@@ -84,6 +86,21 @@ def evaluate_preconditions(
         if since is not None and modified <= since:
             return 304
     return None
+
+
+def preconditions_of(
+    environ: Mapping[str, Any], etag: str | None, last_modified: datetime | None
+) -> int | None:
+    """``evaluate_preconditions`` for the request of a WSGI environ."""
+    return evaluate_preconditions(
+        environ.get("REQUEST_METHOD", "GET"),
+        etag,
+        last_modified,
+        if_match=environ.get("HTTP_IF_MATCH"),
+        if_none_match=environ.get("HTTP_IF_NONE_MATCH"),
+        if_modified_since=environ.get("HTTP_IF_MODIFIED_SINCE"),
+        if_unmodified_since=environ.get("HTTP_IF_UNMODIFIED_SINCE"),
+    )
 
 
 def _if_range_holds(if_range: str | None, etag: str | None, last_modified: datetime | None) -> bool:

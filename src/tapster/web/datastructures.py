@@ -30,6 +30,7 @@ from itertools import repeat
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from .exceptions import BadRequestKeyError
+from .utils import lazy_module_attributes
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -1102,10 +1103,4 @@ _HEADER_VALUE_MODULES = dict.fromkeys(
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _HEADER_VALUE_MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(f".{module}", __package__), name)
+__getattr__ = lazy_module_attributes(__name__, __package__, _HEADER_VALUE_MODULES)

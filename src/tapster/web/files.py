@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .conditional import evaluate_preconditions, select_byte_range
+from .conditional import preconditions_of, select_byte_range
 from .exceptions import NotFound, PreconditionFailed, RequestedRangeNotSatisfiable
 from .globals import current_app, request
 from .http import http_date, parse_date
@@ -188,15 +188,7 @@ def _make_conditional(
     headers = response.headers
     etag = headers.get("ETag")
     modified = parse_date(headers.get("Last-Modified"))
-    status = evaluate_preconditions(
-        method,
-        etag,
-        modified,
-        if_match=environ.get("HTTP_IF_MATCH"),
-        if_none_match=environ.get("HTTP_IF_NONE_MATCH"),
-        if_modified_since=environ.get("HTTP_IF_MODIFIED_SINCE"),
-        if_unmodified_since=environ.get("HTTP_IF_UNMODIFIED_SINCE"),
-    )
+    status = preconditions_of(environ, etag, modified)
     if status == 412:
         file.close()
         raise PreconditionFailed()

@@ -25,6 +25,7 @@ from urllib.parse import quote, unquote
 
 from .datastructures import Authorization, MultiDict
 from .exceptions import STATUS_PHRASES, SecurityError
+from .utils import lazy_module_attributes
 
 __all__ = [
     "HTTP_STATUS_CODES",
@@ -740,10 +741,4 @@ _HEADER_VALUE_FUNCTIONS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _HEADER_VALUE_FUNCTIONS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(f".{module}", __package__), name)
+__getattr__ = lazy_module_attributes(__name__, __package__, _HEADER_VALUE_FUNCTIONS)

@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from .cache_control import ResponseCacheControl, dump_age, parse_age, parse_cache_control_header
-from .conditional import evaluate_preconditions, select_byte_range
+from .conditional import preconditions_of, select_byte_range
 from .datastructures import CallbackDict, Headers, _header_field
 from .exceptions import STATUS_PHRASES
 from .globals import _cv_app
@@ -221,15 +221,21 @@ class _AppBody:
             close()
 
 
-class _HeaderSetField:
-    """A list field (``Vary``, ``Allow``...) read as a ``HeaderSet`` that writes itself back.
+class _WriteBackField:
+    """A field read as a value object (``HeaderSet``, ``ContentSecurityPolicy``) that
+    writes itself back into the headers when changed.
 
-    Assigning a string sets the field as it is; an iterable is joined;
-    anything empty (or ``None``) removes the field.
+    ``parse(text, on_update)`` makes the object; ``dump(value)`` turns an
+    assigned non-string value into the field's text. Assigning a string sets
+    the field as it is; anything empty (or ``None``) removes the field.
     """
 
-    def __init__(self, name: str, doc: str) -> None:
+    def __init__(
+        self, name: str, parse: Callable[..., Any], dump: Callable[[Any], str], doc: str
+    ) -> None:
         self.name = name
+        self.parse = parse
+        self.dump = dump
         self.__doc__ = doc
 
     def __get__(self, response: Any, owner: type | None = None) -> Any:
@@ -237,21 +243,19 @@ class _HeaderSetField:
             return self
         name = self.name
 
-        def on_update(header_set: HeaderSet) -> None:
-            if header_set:
-                response.headers[name] = header_set.to_header()
+        def on_update(value: Any) -> None:
+            if value:
+                response.headers[name] = value.to_header()
             else:
                 response.headers.remove(name)
 
-        return parse_set_header(response.headers.get(name), on_update)
+        return self.parse(response.headers.get(name), on_update)
 
-    def __set__(self, response: Any, value: str | Iterable[str] | None) -> None:
+    def __set__(self, response: Any, value: Any) -> None:
         if not value:
             response.headers.remove(self.name)
-        elif isinstance(value, str):
-            response.headers[self.name] = value
         else:
-            response.headers[self.name] = dump_header(value)
+            response.headers[self.name] = value if isinstance(value, str) else self.dump(value)
 
 
 def _dump_list(value: str | Iterable[str]) -> str:
@@ -259,31 +263,14 @@ def _dump_list(value: str | Iterable[str]) -> str:
     return value if isinstance(value, str) else dump_header(value)
 
 
-class _PolicyField:
-    """A CSP field read as a ``ContentSecurityPolicy`` that writes itself back."""
+def _set_field(name: str, doc: str) -> _WriteBackField:
+    """A list field (``Vary``, ``Allow``...) as a ``HeaderSet``; an iterable assigned is joined."""
+    return _WriteBackField(name, parse_set_header, dump_header, doc)
 
-    def __init__(self, name: str, doc: str) -> None:
-        self.name = name
-        self.__doc__ = doc
 
-    def __get__(self, response: Any, owner: type | None = None) -> Any:
-        if response is None:
-            return self
-        name = self.name
-
-        def on_update(policy: ContentSecurityPolicy) -> None:
-            if policy:
-                response.headers[name] = policy.to_header()
-            else:
-                response.headers.remove(name)
-
-        return parse_csp_header(response.headers.get(name), on_update)
-
-    def __set__(self, response: Any, value: ContentSecurityPolicy | str | None) -> None:
-        if not value:
-            response.headers.remove(self.name)
-        else:
-            response.headers[self.name] = value if isinstance(value, str) else value.to_header()
+def _policy_field(name: str, doc: str) -> _WriteBackField:
+    """A CSP field as a ``ContentSecurityPolicy``."""
+    return _WriteBackField(name, parse_csp_header, ContentSecurityPolicy.to_header, doc)
 
 
 def _range_of(chunks: Iterable[bytes], start: int, stop: int) -> Iterator[bytes]:
@@ -668,13 +655,13 @@ class Response:
     accept_ranges = header_property[str](
         "Accept-Ranges", doc="The ``Accept-Ranges`` field: ``bytes`` or ``none``."
     )
-    vary = _HeaderSetField(
+    vary = _set_field(
         "Vary", "The ``Vary`` field as a ``HeaderSet``; changing it rewrites the field."
     )
-    allow = _HeaderSetField(
+    allow = _set_field(
         "Allow", "The ``Allow`` field (the methods a 405 offers) as a ``HeaderSet``."
     )
-    content_language = _HeaderSetField(
+    content_language = _set_field(
         "Content-Language", "The ``Content-Language`` field as a ``HeaderSet``."
     )
 
@@ -776,11 +763,11 @@ class Response:
     def www_authenticate(self) -> None:
         self.headers.remove("WWW-Authenticate")
 
-    content_security_policy = _PolicyField(
+    content_security_policy = _policy_field(
         "Content-Security-Policy",
         "The ``Content-Security-Policy`` field as a ``ContentSecurityPolicy``; writes back.",
     )
-    content_security_policy_report_only = _PolicyField(
+    content_security_policy_report_only = _policy_field(
         "Content-Security-Policy-Report-Only",
         "The ``Content-Security-Policy-Report-Only`` field: a policy reported, not enforced.",
     )
@@ -865,15 +852,7 @@ class Response:
             headers["Accept-Ranges"] = "bytes" if accept_ranges is True else accept_ranges
         etag = headers.get("ETag")
         last_modified = parse_date(headers.get("Last-Modified"))
-        status = evaluate_preconditions(
-            method,
-            etag,
-            last_modified,
-            if_match=environ.get("HTTP_IF_MATCH"),
-            if_none_match=environ.get("HTTP_IF_NONE_MATCH"),
-            if_modified_since=environ.get("HTTP_IF_MODIFIED_SINCE"),
-            if_unmodified_since=environ.get("HTTP_IF_UNMODIFIED_SINCE"),
-        )
+        status = preconditions_of(environ, etag, last_modified)
         if status == 412:
             # The body is the representation the precondition was about: not sent.
             self._drop_body()

@@ -9,13 +9,14 @@ that is what makes ``Request`` lazy at no cost once a value is known.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import unicodedata
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar, overload
 
-__all__ = ["cached_property", "header_property", "secure_filename"]
+__all__ = ["cached_property", "header_property", "lazy_module_attributes", "secure_filename"]
 
 T = TypeVar("T")
 
@@ -140,3 +141,21 @@ def secure_filename(filename: str) -> str:
     if _WINDOWS and text.partition(".")[0].upper() in _WINDOWS_DEVICE_NAMES:
         text = "_" + text
     return text
+
+
+def lazy_module_attributes(
+    module_name: str, package: str, homes: dict[str, str]
+) -> Callable[[str], Any]:
+    """A module ``__getattr__`` finding each name of ``homes`` in its sibling module, on use.
+
+    For names a module offers at Werkzeug's address but which live in a
+    module that imports it (so importing them up front would be a cycle).
+    """
+
+    def __getattr__(name: str) -> Any:
+        home = homes.get(name)
+        if home is None:
+            raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
+        return getattr(importlib.import_module(f".{home}", package), name)
+
+    return __getattr__
