@@ -21,6 +21,7 @@ Every loop is bounded in count and time; load only goes to 127.0.0.1. Runs under
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import io
 import json
 import os
@@ -37,6 +38,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from bench import framework_apps  # noqa: E402
+from bench.charts import RESULTS_DIR, redraw  # noqa: E402
 from bench.run import (  # noqa: E402
     HOST,
     free_port,
@@ -229,6 +231,18 @@ def render(command: str, local: dict[str, dict[str, float]],
     return "\n".join(lines) + "\n"
 
 
+def save_results(command: str, local: dict[str, dict[str, float]],
+                 served: dict[str, dict[str, float]] | None) -> Path:
+    """Write the medians to bench/results/framework-<timestamp>.json, for bench/charts.py."""
+    started = dt.datetime.now(dt.timezone.utc)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"framework-{started:%Y%m%d-%H%M%S}.json"
+    payload = {"started": started.isoformat(), "command": command, "in_process": local,
+               "served": served}
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure, print the section, and write it into docs/benchmarks.md."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -252,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     section = render(command.strip(), local, served)
     print(section)
     write_section("framework", section)
+    save_results(command.strip(), local, served)
+    redraw()
     return 0
 
 

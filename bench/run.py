@@ -43,8 +43,10 @@ from pathlib import Path
 from types import FrameType
 
 try:
+    from bench.charts import redraw
     from bench.sections import write_section
 except ModuleNotFoundError:  # run as a script (python bench/run.py): bench/ is on the path
+    from charts import redraw  # type: ignore[no-redef]
     from sections import write_section  # type: ignore[no-redef]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -571,7 +573,11 @@ def ensure_environment() -> list[str]:
             single = run_setup([*pip, package])
             if single.returncode != 0:
                 notes.append(f"{package} did not install: {last_line(single.stderr)}")
-    done = run_setup([*pip, "--editable", str(REPO_ROOT)])
+    # tapster with its bench extra (matplotlib, for bench/charts.py); without it if that fails.
+    done = run_setup([*pip, "--editable", f"{REPO_ROOT}[bench]"])
+    if done.returncode != 0:
+        notes.append(f"`pip install -e '.[bench]'` failed: {last_line(done.stderr)}")
+        done = run_setup([*pip, "--editable", str(REPO_ROOT)])
     if done.returncode != 0:
         notes.append(f"`pip install -e .` failed: {last_line(done.stderr)}")
     if shutil.which("wrk") is None:
@@ -1380,6 +1386,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results, facts, command, started, seconds, args.rounds, servers, scenarios, setup_notes
     )
     write_section(SECTION, report, DOC_PATH)
+    redraw(log)
     elapsed = time.monotonic() - began
     log(
         f"wrote {DOC_PATH.relative_to(REPO_ROOT)} and {path.relative_to(REPO_ROOT)} "
