@@ -9,6 +9,8 @@ thread. Failures are the client's business and logged at debug level only.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import ssl
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -19,6 +21,10 @@ if TYPE_CHECKING:
 __all__ = ["TLSConfigError", "TLSHandshake", "make_server_context"]
 
 log = logging.getLogger("tapster.error")
+
+_plain_recv = socket.socket.recv
+_plain_send = socket.socket.send
+_plain_shutdown = socket.socket.shutdown
 
 _CERT_REQS = {
     "none": ssl.CERT_NONE,
@@ -51,8 +57,9 @@ def make_server_context(
     context.options |= getattr(ssl, "OP_NO_RENEGOTIATION", 0)
     try:
         context.load_cert_chain(certfile, keyfile)
-    except FileNotFoundError as error:
-        raise TLSConfigError(f"cannot load the certificate: no file {error.filename}") from None
+    except FileNotFoundError:
+        missing = certfile if not os.path.exists(certfile) else keyfile
+        raise TLSConfigError(f"cannot load the certificate: no file {missing}") from None
     except (OSError, ssl.SSLError) as error:
         raise TLSConfigError(
             f"cannot load the certificate {certfile}"
@@ -93,7 +100,17 @@ class TLSHandshake:
     deadline.
     """
 
-    __slots__ = ("_then", "armed", "deadline", "fd", "peer", "reactor", "registered", "sock")
+    __slots__ = (
+        "_then",
+        "armed",
+        "deadline",
+        "fd",
+        "peer",
+        "plain_answer",
+        "reactor",
+        "registered",
+        "sock",
+    )
 
     def __init__(
         self,
@@ -102,8 +119,11 @@ class TLSHandshake:
         reactor: Reactor,
         deadline: float,
         then: Callable[[ssl.SSLSocket], None],
+        plain_answer: bytes = b"",
     ) -> None:
         self.sock = sock
+        #: Sent in the clear to a client that spoke plain HTTP to this TLS port.
+        self.plain_answer = plain_answer
         self.fd = sock.fileno()
         self.peer = peer
         self.reactor = reactor
@@ -124,9 +144,31 @@ class TLSHandshake:
             return
         except (OSError, ValueError) as error:  # SSLError, a reset, a closed socket
             log.debug("TLS handshake with %s failed: %s", _describe_peer(self.peer), error)
+            if getattr(error, "reason", None) == "HTTP_REQUEST" and self.plain_answer:
+                self._answer_plainly(self.plain_answer)
+            self._drain()
             self.close()
             return
         self._then(self.sock)
+
+    def _answer_plainly(self, data: bytes) -> None:
+        # Someone typed http:// for this port: say so in their language.
+        try:
+            _plain_send(self.sock, data)
+        except OSError:
+            pass
+
+    def _drain(self) -> None:
+        # Read what the client sent and OpenSSL left unread, so that closing
+        # ends the connection with a FIN rather than a reset (which the
+        # client may see before our answer). Bounded, and without waiting.
+        try:
+            for _ in range(16):
+                if not _plain_recv(self.sock, 65536):
+                    break
+            _plain_shutdown(self.sock, socket.SHUT_WR)
+        except OSError:
+            pass
 
     def on_timeout(self) -> None:
         """The handshake did not finish within the head time-out (or the server stops)."""

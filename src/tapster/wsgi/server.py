@@ -55,6 +55,13 @@ log = logging.getLogger("tapster.error")
 
 WSGIApp = Callable[..., Any]
 
+#: The answer, in the clear, to plain HTTP sent to a TLS port (as nginx gives one).
+_PLAIN_HTTP_BODY = b"This port speaks HTTPS: use an https:// URL to reach it\n"
+_PLAIN_HTTP_TO_TLS_PORT = (
+    b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(_PLAIN_HTTP_BODY), _PLAIN_HTTP_BODY)
+)
+
 
 def resolve_binds(settings: Settings) -> list[Bind]:
     """The addresses to listen on: --bind, else --host/--port, else systemd's, else the default."""
@@ -183,7 +190,7 @@ class Server:
 
         handshake = TLSHandshake(
             self.tls_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False),
-            remote, self.reactor, deadline, after_handshake,
+            remote, self.reactor, deadline, after_handshake, _PLAIN_HTTP_TO_TLS_PORT,
         )
         return handshake
 
