@@ -204,7 +204,7 @@ class ProxyHeaderReader:
         data = buffer + peeked
         try:
             length = header_length(data)
-            if length is None:
+            if length is None or length > len(data):
                 # All of it is header: take it, so that the socket is not
                 # reported readable again for the same octets.
                 self._take(len(peeked))
