@@ -138,6 +138,8 @@ class Server:
         }
         #: Environ keys derived from each (memoized) Request, see request_environ().
         self.environ_memo: dict[Any, dict[str, Any]] = {}
+        #: Whether each (memoized) Request carries a Forwarded or X-Forwarded-* field.
+        self.proxied_memo: dict[Any, bool] = {}
         self.access_log = (
             AccessLog(settings.access_log_format) if settings.access_log is not None else None
         )
