@@ -191,8 +191,8 @@ class Server:
             self.reactor.hand_over(handshake, connection)
 
         handshake = TLSHandshake(
-            self.tls_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False),
-            remote, self.reactor, deadline, after_handshake, _PLAIN_HTTP_TO_TLS_PORT,
+            sock, self.tls_context, remote, self.reactor, deadline, after_handshake,
+            _PLAIN_HTTP_TO_TLS_PORT,
         )
         return handshake
 
