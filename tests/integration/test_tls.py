@@ -324,3 +324,22 @@ def test_app_run_ssl_context_forms():
     for unsupported in ("adhoc", ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)):
         with pytest.raises(TypeError, match="takes files"):
             _certificate_options(unsupported)
+
+
+def test_a_client_that_stops_reading_is_dropped_at_the_send_timeout(serve_app, certs):
+    big = b"x" * (16 * 1024 * 1024)
+
+    def large(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        return [big] if environ["PATH_INFO"] == "/big" else [b"small"]
+
+    server = serve_app(large, threads=1, send_timeout=1.0, **tls_options(certs))
+    with tls_connect(server, client_context(certs), timeout=10) as stalled:
+        stalled.sendall(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")  # and never read
+        time.sleep(0.3)
+        started = time.monotonic()
+        # The one thread is busy writing to the stalled client until the send time-out.
+        reply = requests.get(f"https://localhost:{server.port}/small", verify=str(certs.ca),
+                             timeout=10)
+        assert reply.content == b"small"
+        assert 0.3 < time.monotonic() - started < 5.0
