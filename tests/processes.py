@@ -141,7 +141,7 @@ class TapsterProcess:
     def listening_address(self, timeout: float = 10.0) -> tuple[str, int]:
         """(host, port) of the first TCP listener, as the banner says."""
         url = self.listening_urls(1, timeout)[0]
-        match = re.fullmatch(r"http://\[?([^\]]+?)\]?:(\d+)", url)
+        match = re.fullmatch(r"https?://\[?([^\]]+?)\]?:(\d+)", url)
         assert match, url
         return match.group(1), int(match.group(2))
 

@@ -56,6 +56,8 @@ _GROUP_TITLES = {
     "processes": "worker processes",
     "limits": "limits",
     "timeouts": "time-outs (seconds)",
+    "tls": "TLS (HTTPS)",
+    "proxies": "proxies in front",
     "logging": "logging",
     "development": "development",
 }

@@ -236,6 +236,74 @@ class Settings:
         why="gunicorn's default, and Kubernetes' default termination grace period.",
     )
 
+    # -- TLS -------------------------------------------------------------------------------
+    certfile: str | None = _setting(
+        None,
+        "tls",
+        "Serve HTTPS: the certificate chain in PEM (the server's certificate first). Every "
+        "listener then speaks TLS.",
+        metavar="FILE",
+        why="Plain HTTP: TLS is usually ended by the proxy or load balancer in front.",
+    )
+    keyfile: str | None = _setting(
+        None,
+        "tls",
+        "The certificate's private key in PEM; default: in --certfile.",
+        metavar="FILE",
+        why="One file holding both is common (certbot's, HAProxy's).",
+    )
+    ca_certs: str | None = _setting(
+        None,
+        "tls",
+        "Certificates (PEM) of the authorities that sign accepted client certificates "
+        "(with --cert-reqs).",
+        metavar="FILE",
+        why="None: no client certificates unless asked for.",
+    )
+    cert_reqs: str = _setting(
+        "none",
+        "tls",
+        "Client certificates: none (not asked for), optional (verified when sent) or "
+        "required (the handshake fails without one).",
+        choices=("none", "optional", "required"),
+        why="Browsers and API clients authenticate over HTTP, not with certificates.",
+    )
+    ssl_min_version: str = _setting(
+        "TLSv1.2",
+        "tls",
+        "Oldest TLS version accepted: TLSv1.2 or TLSv1.3.",
+        choices=("TLSv1.2", "TLSv1.3"),
+        why="TLS 1.0 and 1.1 are deprecated (RFC 8996); every client of the last decade "
+        "speaks 1.2.",
+    )
+    ciphers: str | None = _setting(
+        None,
+        "tls",
+        "OpenSSL cipher list for TLS 1.2 (TLS 1.3's suites are all strong and not set here).",
+        metavar="LIST",
+        why="Python's default list: forward-secret AEAD ciphers only.",
+    )
+
+    # -- proxies ---------------------------------------------------------------------------
+    forwarded_allow_ips: str = _setting(
+        "127.0.0.1,::1,unix",
+        "proxies",
+        "Peers trusted as proxies, comma-separated: addresses, networks (10.0.0.0/8), 'unix' "
+        "for unix socket peers, '*' for every peer. Only theirs are Forwarded and "
+        "X-Forwarded-* headers applied (and PROXY headers read).",
+        metavar="LIST",
+        why="A proxy on the same machine (nginx in front, over loopback or a unix socket) is "
+        "the usual set-up; any other peer could forge its own address.",
+    )
+    proxy_protocol: bool = _setting(
+        False,
+        "proxies",
+        "Connections from trusted peers start with a PROXY protocol header (v1 or v2, as "
+        "HAProxy and cloud load balancers send), which gives the client's address.",
+        why="Off: a load balancer sends it only when told to, and a header is required once "
+        "this is on.",
+    )
+
     # -- logging -----------------------------------------------------------------------
     log_level: str = _setting(
         "info",
@@ -342,9 +410,35 @@ class Settings:
         if self.root_path and (not self.root_path.startswith("/") or self.root_path.endswith("/")):
             raise SettingsError(f"root_path must start with / and not end with one: "
                                 f"{self.root_path!r}")
+        self._validate_tls_and_proxies()
         for name in ("bind", "reload_extra_files", "reload_exclude"):
             if isinstance(getattr(self, name), str):
                 setattr(self, name, [getattr(self, name)])
+
+    def _validate_tls_and_proxies(self) -> None:
+        if isinstance(self.forwarded_allow_ips, (list, tuple)):
+            self.forwarded_allow_ips = ",".join(self.forwarded_allow_ips)
+        from .net.trust import TrustedPeers  # settings stays importable without the server
+
+        try:
+            TrustedPeers.parse(self.forwarded_allow_ips)
+        except ValueError as error:
+            raise SettingsError(f"forwarded_allow_ips: {error}") from None
+        if self.cert_reqs not in ("none", "optional", "required"):
+            raise SettingsError(f"cert_reqs must be none, optional or required, "
+                                f"not {self.cert_reqs!r}")
+        if self.ssl_min_version not in ("TLSv1.2", "TLSv1.3"):
+            raise SettingsError(f"ssl_min_version must be TLSv1.2 or TLSv1.3, "
+                                f"not {self.ssl_min_version!r}")
+        if self.certfile is None:
+            for name in ("keyfile", "ca_certs", "ciphers"):
+                if getattr(self, name) is not None:
+                    raise SettingsError(f"{name} needs certfile (TLS is off without it)")
+            if self.cert_reqs != "none":
+                raise SettingsError("cert_reqs needs certfile (TLS is off without it)")
+        elif self.cert_reqs != "none" and self.ca_certs is None:
+            raise SettingsError(f"cert_reqs {self.cert_reqs} needs ca_certs: the authorities "
+                                f"that sign client certificates")
 
     @classmethod
     def from_options(cls, options: dict[str, Any]) -> Settings:

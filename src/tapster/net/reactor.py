@@ -39,6 +39,7 @@ __all__ = ["Handler", "Reactor"]
 log = logging.getLogger("tapster.error")
 
 _READ_ONCE = select.EPOLLIN | select.EPOLLONESHOT
+_WRITE_ONCE = select.EPOLLOUT | select.EPOLLONESHOT
 #: Connections accepted per readiness report of a listener, so that a burst
 #: of new connections cannot starve the ones already open.
 _ACCEPT_BATCH = 64
@@ -124,6 +125,34 @@ class Reactor:
             # The epoll object closed at shutdown: nobody will serve this one.
             handler.armed = False
             handler.on_timeout()
+
+    def arm_writable(self, handler: Handler) -> None:
+        """Like ``arm``, but report the socket once it is writable (``on_readable`` still).
+
+        For the rare stage that waits to write on the loop: a TLS handshake
+        whose reply did not fit the socket buffer.
+        """
+        handler.armed = True
+        try:
+            if handler.registered:
+                self._epoll.modify(handler.fd, _WRITE_ONCE)
+            else:
+                handler.registered = True
+                self._epoll.register(handler.fd, _WRITE_ONCE)
+        except (OSError, ValueError):
+            handler.armed = False
+            handler.on_timeout()
+
+    def hand_over(self, old: Handler, new: Handler) -> None:
+        """Let ``new`` serve ``old``'s socket from now on, and let it read at once.
+
+        For connections set up in stages on the loop thread (a PROXY header,
+        a TLS handshake, then HTTP); called by the loop's owner of ``old``.
+        """
+        new.registered = old.registered
+        new.armed = False
+        self.handlers[new.fd] = new
+        new.on_readable()
 
     def forget(self, handler: Handler) -> None:
         """Drop a connection that its owner is about to close (before closing it)."""

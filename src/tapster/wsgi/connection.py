@@ -75,16 +75,27 @@ class Connection:
         "registered",
         "server",
         "sock",
+        "trusted",
     )
 
     def __init__(
-        self, sock: socket.socket, peer: object, listener: Listener, server: Server
+        self,
+        sock: socket.socket,
+        peer: object,
+        listener: Listener,
+        server: Server,
+        remote: object = None,
     ) -> None:
         self.sock = sock
         self.fd = sock.fileno()
         self.server = server
         self.parser = RequestParser(**server.parser_limits)
-        self.environ = connection_environ(server.listener_environs[listener.sock.fileno()], peer)
+        self.environ = connection_environ(
+            server.listener_environs[listener.sock.fileno()], peer, remote
+        )
+        #: Whether the client is a trusted proxy, whose Forwarded and
+        #: X-Forwarded-* fields are applied: decided once, here.
+        self.trusted = server.trusted_peers.trusts_peer(peer if remote is None else remote)
         self.armed = False
         self.registered = False
         # A new connection must start its first request within the head time-out.

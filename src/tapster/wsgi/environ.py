@@ -1,7 +1,8 @@
 """The PEP 3333 environ, built in three steps so that each request does the least.
 
 1. ``listener_environ``: once per listening socket, everything constant.
-2. ``connection_environ``: once per connection, adds the peer's address.
+2. ``connection_environ``: once per connection, adds the peer's address
+   (the client's, when a PROXY protocol header named it).
 3. ``request_environ``: once per request, a ``dict.copy()`` of the
    connection's environ plus the request's own keys.
 """
@@ -47,6 +48,7 @@ def listener_environ(
     multithread: bool,
     software: str,
     multiprocess: bool = False,
+    url_scheme: str = "http",
 ) -> Environ:
     """The keys that are the same for every request on one listening socket."""
     if listener.is_unix:
@@ -60,7 +62,7 @@ def listener_environ(
         "SCRIPT_NAME": root_path,
         "SERVER_SOFTWARE": software,
         "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
+        "wsgi.url_scheme": url_scheme,
         "wsgi.errors": ErrorStream(),
         "wsgi.multithread": multithread,
         "wsgi.multiprocess": multiprocess,
@@ -72,12 +74,20 @@ def listener_environ(
     }
 
 
-def connection_environ(base: Environ, peer: object) -> Environ:
-    """Add the peer's address: ``REMOTE_ADDR`` and ``REMOTE_PORT``."""
+def connection_environ(base: Environ, peer: object, remote: object = None) -> Environ:
+    """Add the client's address: ``REMOTE_ADDR``, ``REMOTE_PORT``, ``tapster.peer``.
+
+    ``peer`` is the socket's peer as ``accept()`` gave it (kept as
+    ``tapster.peer``); ``remote`` the client's address when a PROXY header
+    gave it, else the peer's.
+    """
     environ = base.copy()
-    if isinstance(peer, tuple):
-        environ["REMOTE_ADDR"] = peer[0]
-        environ["REMOTE_PORT"] = str(peer[1])
+    environ["tapster.peer"] = peer
+    if remote is None:
+        remote = peer
+    if isinstance(remote, tuple):
+        environ["REMOTE_ADDR"] = remote[0]
+        environ["REMOTE_PORT"] = str(remote[1])
     else:
         # A unix socket peer has no address; the key stays, empty, for
         # applications that index it (CGI lists it as required).

@@ -40,6 +40,7 @@ from .body import EMPTY_BODY, RequestBody
 from .environ import request_environ
 from .errors import ClientGone, InputError
 from .file_wrapper import FileWrapper
+from .forwarded import FORWARDED_KEYS, apply_forwarded
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -99,6 +100,8 @@ class Exchange:
         else:
             wsgi_input = EMPTY_BODY
         environ = request_environ(conn.environ, request, wsgi_input, server.environ_memo)
+        if conn.trusted and not environ.keys().isdisjoint(FORWARDED_KEYS):
+            apply_forwarded(environ, server.trusted_peers)
         started = time.monotonic() if server.access_log is not None else 0.0
         result = None
         try:

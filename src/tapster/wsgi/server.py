@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -37,17 +38,29 @@ from ..net import (
     open_listeners,
     parse_bind,
 )
+from ..net.proxy_protocol import ProxyHeader, ProxyHeaderReader
+from ..net.reactor import Handler
 from ..net.reloader import Reloader, enter_server_process, is_server_process
-from ..settings import Settings
+from ..net.tls import TLSConfigError, TLSHandshake, make_server_context
+from ..net.trust import TrustedPeers
+from ..settings import Settings, SettingsError
 from .access_log import AccessLog
 from .connection import Connection
 from .environ import listener_environ
+from .tls import TLSConnection
 
 __all__ = ["Prefork", "Server", "build_server", "resolve_binds", "serve"]
 
 log = logging.getLogger("tapster.error")
 
 WSGIApp = Callable[..., Any]
+
+#: The answer, in the clear, to plain HTTP sent to a TLS port (as nginx gives one).
+_PLAIN_HTTP_BODY = b"This port speaks HTTPS: use an https:// URL to reach it\n"
+_PLAIN_HTTP_TO_TLS_PORT = (
+    b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(_PLAIN_HTTP_BODY), _PLAIN_HTTP_BODY)
+)
 
 
 def resolve_binds(settings: Settings) -> list[Bind]:
@@ -79,6 +92,9 @@ class Server:
         self.app = app
         self.settings = settings
         self.worker = worker
+        #: The TLS context when serving HTTPS, else None (loaded before any
+        #: socket is opened, so that a bad certificate leaves nothing open).
+        self.tls_context = tls_context(settings)
         if listeners is None:
             listeners = open_listeners(
                 resolve_binds(settings),
@@ -102,6 +118,12 @@ class Server:
             else b""
         )
         software = f"tapster/{__version__}"
+        #: Peers trusted as proxies (``--forwarded-allow-ips``).
+        self.trusted_peers = TrustedPeers.parse(settings.forwarded_allow_ips)
+        # Whether connections are set up in stages (a PROXY header, a TLS
+        # handshake) before HTTP: decided here, so that a plain server's
+        # accept does exactly what it did before either existed.
+        self._staged = self.tls_context is not None or settings.proxy_protocol
         self.listener_environs = {
             listener.sock.fileno(): listener_environ(
                 listener,
@@ -110,6 +132,7 @@ class Server:
                 # PEP 3333: true when other processes serve the same application.
                 multiprocess=worker is not None and settings.workers > 1,
                 software=software,
+                url_scheme="https" if self.tls_context is not None else "http",
             )
             for listener in self.listeners
         }
@@ -128,11 +151,48 @@ class Server:
         #: Set once the server accepts connections.
         self.started = threading.Event()
 
-    def _accept(self, sock: socket.socket, peer: object, listener: Listener) -> Connection:
+    def _accept(self, sock: socket.socket, peer: object, listener: Listener) -> Handler:
         if sock.family != socket.AF_UNIX:
             # Responses go out in one write; Nagle would hold the last segment.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return Connection(sock, peer, listener, self)
+        if not self._staged:
+            return Connection(sock, peer, listener, self)
+        # The head time-out runs from here, through every stage.
+        deadline = time.monotonic() + self.settings.head_timeout
+        if self.settings.proxy_protocol and self.trusted_peers.trusts_peer(peer):
+
+            def after_header(header: ProxyHeader) -> None:
+                remote = header.source if header.source is not None else peer
+                self.reactor.hand_over(
+                    reader, self._after_proxy_header(sock, peer, remote, listener, deadline)
+                )
+
+            reader = ProxyHeaderReader(sock, self.reactor, deadline, after_header)
+            return reader
+        return self._after_proxy_header(sock, peer, peer, listener, deadline)
+
+    def _after_proxy_header(
+        self, sock: socket.socket, peer: object, remote: object, listener: Listener,
+        deadline: float,
+    ) -> Handler:
+        """The TLS handshake, or the HTTP connection itself when TLS is off."""
+        if self.tls_context is None:
+            connection = Connection(sock, peer, listener, self, remote)
+            connection.deadline = deadline
+            return connection
+
+        def after_handshake(tls_sock: ssl.SSLSocket) -> None:
+            connection = TLSConnection(tls_sock, peer, listener, self, remote)
+            connection.deadline = deadline
+            if self.settings.cert_reqs != "none":
+                connection.environ["tapster.peer_cert"] = tls_sock.getpeercert()
+            self.reactor.hand_over(handshake, connection)
+
+        handshake = TLSHandshake(
+            self.tls_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False),
+            remote, self.reactor, deadline, after_handshake, _PLAIN_HTTP_TO_TLS_PORT,
+        )
+        return handshake
 
     def run(self) -> None:
         """Serve until stopped (``stop()``, SIGTERM or SIGINT), then clean up.
@@ -145,7 +205,7 @@ class Server:
             pid_file.write()
             if self.worker is None:
                 for listener in self.listeners:
-                    log.info("Listening at: %s", listener.url)
+                    log.info("Listening at: %s", _url(listener, self.tls_context is not None))
             else:
                 self._beat(time.monotonic())  # the first beat tells the master: ready
             self.started.set()
@@ -230,6 +290,28 @@ class Server:
         return restore
 
 
+def tls_context(settings: Settings) -> ssl.SSLContext | None:
+    """The server's TLS context when ``certfile`` is set; ``SettingsError`` when unusable."""
+    if settings.certfile is None:
+        return None
+    try:
+        return make_server_context(
+            settings.certfile,
+            settings.keyfile,
+            ca_certs=settings.ca_certs,
+            cert_reqs=settings.cert_reqs,
+            min_version=settings.ssl_min_version,
+            ciphers=settings.ciphers,
+        )
+    except TLSConfigError as error:
+        raise SettingsError(str(error)) from None
+
+
+def _url(listener: Listener, tls: bool) -> str:
+    url = listener.url
+    return "https" + url[4:] if tls and url.startswith("http:") else url
+
+
 def configure_logging(level: str) -> None:
     """Send tapster's logs to stderr, unless the application configured them."""
     logger = logging.getLogger("tapster")
@@ -283,6 +365,10 @@ class Prefork:
         self.settings = settings
         self.app = app
         self.load = load
+        # Load the certificate once here, so that a bad one is one line at
+        # start-up, not a failure of every worker (each loads its own after
+        # the fork, so that SIGHUP picks up a renewed certificate).
+        tls_context(settings)
         if listeners is None:
             listeners = open_listeners(
                 resolve_binds(settings),
@@ -310,7 +396,7 @@ class Prefork:
         try:
             pid_file.write()
             for listener in self.listeners:
-                log.info("Listening at: %s", listener.url)
+                log.info("Listening at: %s", _url(listener, self.settings.certfile is not None))
             log.info("Master %d: %d workers", os.getpid(), self.settings.workers)
             status = self.master.run()
         finally:
