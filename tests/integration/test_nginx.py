@@ -22,7 +22,6 @@ import shutil
 import signal
 import socket
 import ssl
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,11 +31,12 @@ from typing import Any
 
 import pytest
 
+from tests.certs import make_certificates
 from tests.integration.test_workers import Prefork, alive, wait_until
 from tests.processes import REPO_ROOT, TapsterProcess, child_environment
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
+OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"  # tests/certs.py runs it
 DEPLOYMENT_PAGE = REPO_ROOT / "docs" / "deployment.md"
 #: Where the clients connect from: any 127/8 address is loopback on Linux.
 CLIENT_ADDRESS = "127.0.0.2"
@@ -67,6 +67,7 @@ def app(environ, start_response):
         "version": VERSION,
         "pid": os.getpid(),
         "remote_addr": environ.get("REMOTE_ADDR"),
+        "peer": str(environ.get("tapster.peer")),
         "url_scheme": environ["wsgi.url_scheme"],
         "host": environ.get("HTTP_HOST"),
         "x_forwarded_for": environ.get("HTTP_X_FORWARDED_FOR"),
@@ -122,18 +123,6 @@ def site_configuration(
     return text
 
 
-def make_certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 and localhost, and its key."""
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-days", "1", "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert),
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-        check=True, capture_output=True, timeout=30,
-    )
-    return cert, key
-
-
 def free_ports(count: int) -> list[int]:
     """Ports nobody listens on now (a race with other programs, but a short one)."""
     probes = [socket.socket() for _ in range(count)]
@@ -164,14 +153,15 @@ class Stack:
     nginx: TapsterProcess
     http_port: int
     https_port: int
-    cert: Path
+    #: The authority that signed nginx's certificate.
+    ca: Path
     module: Path
 
     def connection(self, scheme: str) -> http.client.HTTPConnection:
         """A keep-alive connection to nginx, from ``CLIENT_ADDRESS``."""
         source = (CLIENT_ADDRESS, 0)
         if scheme == "https":
-            context = ssl.create_default_context(cafile=str(self.cert))
+            context = ssl.create_default_context(cafile=str(self.ca))
             return http.client.HTTPSConnection("127.0.0.1", self.https_port, timeout=10,
                                                source_address=source, context=context)
         return http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=10,
@@ -197,7 +187,8 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     """Two instances and nginx, started; all stopped afterwards, and no worker left alive."""
     module = tmp_path / "nginx_app.py"
     module.write_text(APP.format(version="one"))
-    cert, key = make_certificate(tmp_path)
+    certificates = make_certificates(tmp_path)
+    cert, key = certificates.server_cert, certificates.server_key
     unix_path = tmp_path / "tapster.sock"
     instances: list[Prefork] = []
 
@@ -227,7 +218,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         config.write_text(MAIN_CONFIG.format(user=user, prefix=tmp_path, site=site))
         nginx = TapsterProcess([], command=[NGINX, "-p", f"{tmp_path}/", "-c", str(config),
                                             "-e", "stderr"], cwd=tmp_path)
-        result = Stack(tcp, unix, nginx, http_port, https_port, cert, module)
+        result = Stack(tcp, unix, nginx, http_port, https_port, certificates.ca, module)
 
         def answers() -> bool:
             assert nginx is not None
@@ -364,21 +355,21 @@ def test_no_request_fails_while_one_instance_stops_and_the_other_reloads(stack):
     assert after and all(r["instance"] == "unix" for r in after)
     assert {r["version"] for r in after} == {"two, after the reload"}
     assert stack.unix.workers().isdisjoint(old_unix_workers)
-    # What nginx told the application: the client's address (replacing the
-    # one the client claimed), the scheme it used, and the host it asked for.
+    # What nginx told the application (the client's address, replacing the one
+    # the client claimed; the scheme it used; the host it asked for), and what
+    # tapster made of it, nginx being a trusted peer (loopback, unix socket).
     for scheme, report in reports:
         assert report["x_forwarded_for"] == CLIENT_ADDRESS
         assert report["x_forwarded_proto"] == scheme
         assert report["host"] == f"127.0.0.1:{stack.port(scheme)}"
+        assert report["remote_addr"] == CLIENT_ADDRESS
+        assert report["url_scheme"] == scheme
     assert {scheme for scheme, _ in reports} == {"http", "https"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="trusted proxy headers (--forwarded-allow-ips) are not on this branch yet "
-    "(branch tls): REMOTE_ADDR is nginx's address and wsgi.url_scheme is http",
-)
 def test_the_application_sees_the_client_address_and_scheme(stack):
+    # nginx connects from 127.0.0.1 or over the unix socket, both trusted by
+    # default (--forwarded-allow-ips); the client connects from 127.0.0.2.
     for scheme in ("http", "https"):
         connection = stack.connection(scheme)
         try:
@@ -388,6 +379,11 @@ def test_the_application_sees_the_client_address_and_scheme(stack):
             connection.close()
         assert {r["instance"] for r in reports} == {"tcp", "unix"}
         for report in reports:
+            # The socket's peer is nginx (a unix socket's has no address).
+            if report["instance"] == "unix":
+                assert report["peer"] == ""
+            else:
+                assert report["peer"].startswith("('127.0.0.1', ")
             assert report["remote_addr"] == CLIENT_ADDRESS
             assert report["url_scheme"] == scheme
             assert report["host"] == f"127.0.0.1:{stack.port(scheme)}"
