@@ -223,10 +223,13 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         def answers() -> bool:
             assert nginx is not None
             assert nginx.process.poll() is None, f"nginx exited:\n{nginx.text()}"
+            connection = result.connection("http")
             try:
-                get_report(result.connection("http"))
+                get_report(connection)
             except (OSError, http.client.HTTPException):
                 return False
+            finally:
+                connection.close()
             return True
 
         wait_until(answers, 10, "nginx to answer")
