@@ -8,6 +8,7 @@ import os
 import socket
 import ssl
 import subprocess
+import sys
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -16,11 +17,12 @@ import pytest
 import requests
 
 from tapster.settings import Settings, SettingsError
+from tapster.web.app import _certificate_options
 from tests import apps
 from tests.certs import Certificates, make_certificates
 from tests.conftest import read_until_closed
 from tests.integration.conftest import tapster_process
-from tests.processes import run_tapster
+from tests.processes import REPO_ROOT, TapsterProcess, child_environment, run_tapster
 from tests.rawhttp import ResponseReader
 
 
@@ -289,3 +291,55 @@ def _wait_for(condition: Any, timeout: float = 3.0) -> bool:
             return False
         time.sleep(0.02)
     return True
+
+
+# -- App.run(ssl_context=...), as Flask takes it ------------------------------------------
+
+
+def test_app_run_with_flask_ssl_context(tmp_path, certs):
+    (tmp_path / "tlsapp.py").write_text(
+        "import sys\n"
+        "from tapster import App, request\n"
+        "app = App(__name__)\n"
+        "@app.route('/')\n"
+        "def index():\n"
+        "    return {'scheme': request.scheme, 'url': request.url}\n"
+        "if __name__ == '__main__':\n"
+        "    app.run(port=0, ssl_context=(sys.argv[1], sys.argv[2]))\n"
+    )
+    env = child_environment(PYTHONPATH=str(REPO_ROOT / "src"))
+    command = [sys.executable, "tlsapp.py", str(certs.server_cert), str(certs.server_key)]
+    with TapsterProcess([], command=command, cwd=tmp_path, env=env) as server:
+        url = server.listening_urls()[0]
+        assert url.startswith("https://127.0.0.1:")
+        port = url.rsplit(":", 1)[1]
+        reply = requests.get(f"https://localhost:{port}/", verify=str(certs.ca), timeout=5)
+        assert reply.json() == {"scheme": "https", "url": f"https://localhost:{port}/"}
+
+
+def test_app_run_ssl_context_forms():
+    assert _certificate_options(("c.pem", "k.pem")) == {"certfile": "c.pem", "keyfile": "k.pem"}
+    assert _certificate_options("both.pem") == {"certfile": "both.pem"}
+    assert _certificate_options(None) == {}
+    for unsupported in ("adhoc", ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)):
+        with pytest.raises(TypeError, match="takes files"):
+            _certificate_options(unsupported)
+
+
+def test_a_client_that_stops_reading_is_dropped_at_the_send_timeout(serve_app, certs):
+    big = b"x" * (16 * 1024 * 1024)
+
+    def large(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        return [big] if environ["PATH_INFO"] == "/big" else [b"small"]
+
+    server = serve_app(large, threads=1, send_timeout=1.0, **tls_options(certs))
+    with tls_connect(server, client_context(certs), timeout=10) as stalled:
+        stalled.sendall(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")  # and never read
+        time.sleep(0.3)
+        started = time.monotonic()
+        # The one thread is busy writing to the stalled client until the send time-out.
+        reply = requests.get(f"https://localhost:{server.port}/small", verify=str(certs.ca),
+                             timeout=10)
+        assert reply.content == b"small"
+        assert 0.3 < time.monotonic() - started < 5.0

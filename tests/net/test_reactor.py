@@ -426,3 +426,46 @@ def test_server_stop_refuses_new_connections_at_once(serve_app):
             assert time.monotonic() < deadline, "still accepting connections"
             time.sleep(0.01)
         assert read_until_closed(client).endswith(b"finished")
+
+
+# -- stages: a handler that waits to write, then hands the socket over -------------------
+
+
+class GreetingStage:
+    """Waits until the socket is writable (``arm_writable``), greets, hands over to echo."""
+
+    def __init__(self, owner: EchoServer, sock: socket.socket) -> None:
+        self.owner = owner
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.armed = False
+        self.registered = False
+        self.deadline = 0.0
+        self.calls = 0
+
+    def on_readable(self) -> None:
+        self.calls += 1
+        if self.calls == 1:  # the accept's immediate call: wait for writability instead
+            self.owner.reactor.arm_writable(self)
+            return
+        self.sock.send(b"hello\n")
+        self.owner.reactor.hand_over(self, EchoHandler(self.owner, self.sock))
+
+    def on_timeout(self) -> None:
+        self.sock.close()
+
+    def on_shutdown(self) -> None:
+        self.sock.close()
+
+
+def test_arm_writable_and_hand_over():
+    with echo_server() as server:
+        server._accept = lambda sock, peer, listener: GreetingStage(server, sock)  # type: ignore[method-assign]
+        server.reactor._accept_handler = server._accept
+        with server.connect() as client:
+            client.sendall(b"x")  # past TCP_DEFER_ACCEPT
+            assert receive(client, 6) == b"hello\n"
+            assert receive(client, 1) == b"x"  # the echo stage read what was already there
+            assert server.echo(client, b"after") == b"after"
+            wait_until(lambda: any(type(h) is EchoHandler
+                                   for h in server.reactor.handlers.values()))

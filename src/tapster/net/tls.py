@@ -103,6 +103,7 @@ class TLSHandshake:
     __slots__ = (
         "_then",
         "armed",
+        "context",
         "deadline",
         "fd",
         "peer",
@@ -114,14 +115,17 @@ class TLSHandshake:
 
     def __init__(
         self,
-        sock: ssl.SSLSocket,
+        sock: socket.socket,
+        context: ssl.SSLContext,
         peer: object,
         reactor: Reactor,
         deadline: float,
         then: Callable[[ssl.SSLSocket], None],
         plain_answer: bytes = b"",
     ) -> None:
-        self.sock = sock
+        #: The plain socket until the first readiness wraps it in TLS.
+        self.sock: socket.socket = sock
+        self.context = context
         #: Sent in the clear to a client that spoke plain HTTP to this TLS port.
         self.plain_answer = plain_answer
         self.fd = sock.fileno()
@@ -135,6 +139,12 @@ class TLSHandshake:
     def on_readable(self) -> None:
         """Take the handshake one step further; hand over once it is done."""
         try:
+            if not isinstance(self.sock, ssl.SSLSocket):
+                # Wrapped here rather than at the accept, so that a client
+                # already gone (an OSError) is handled like a failed handshake.
+                self.sock = self.context.wrap_socket(
+                    self.sock, server_side=True, do_handshake_on_connect=False
+                )
             self.sock.do_handshake()
         except ssl.SSLWantReadError:
             self.reactor.arm(self)
@@ -149,7 +159,7 @@ class TLSHandshake:
             self._drain()
             self.close()
             return
-        self._then(self.sock)
+        self._then(self.sock)  # type: ignore[arg-type]
 
     def _answer_plainly(self, data: bytes) -> None:
         # Someone typed http:// for this port: say so in their language.

@@ -986,6 +986,8 @@ class App(Scaffold):
             options["reload_extra_files"] = list(extra_files)
         if exclude_patterns:
             options["reload_exclude"] = list(exclude_patterns)
+        if "ssl_context" in options:
+            options.update(_certificate_options(options.pop("ssl_context")))
         application: Any = self
         if self.debug and (self.debug if use_debugger is None else use_debugger):
             from .debug import DebuggedApplication
@@ -995,3 +997,18 @@ class App(Scaffold):
         from tapster.wsgi import serve  # the framework loads the server only to run
 
         serve(application, host=host, port=port, **options)
+
+
+def _certificate_options(ssl_context: Any) -> dict[str, str]:
+    """Flask's ``run(ssl_context=...)`` as server settings: ``(cert, key)`` or a cert file."""
+    if ssl_context is None:
+        return {}
+    if isinstance(ssl_context, (tuple, list)) and len(ssl_context) == 2:
+        return {"certfile": str(ssl_context[0]), "keyfile": str(ssl_context[1])}
+    if isinstance(ssl_context, (str, os.PathLike)) and ssl_context != "adhoc":
+        return {"certfile": os.fspath(ssl_context)}
+    raise TypeError(
+        "ssl_context must be (certfile, keyfile) or a certificate file: tapster loads the "
+        "certificate in each worker it starts, so it takes files, not an SSLContext or "
+        "'adhoc' (pass certfile=, keyfile=, ca_certs=... as settings)"
+    )

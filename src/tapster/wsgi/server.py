@@ -138,6 +138,8 @@ class Server:
         }
         #: Environ keys derived from each (memoized) Request, see request_environ().
         self.environ_memo: dict[Any, dict[str, Any]] = {}
+        #: Whether each (memoized) Request carries a Forwarded or X-Forwarded-* field.
+        self.proxied_memo: dict[Any, bool] = {}
         self.access_log = (
             AccessLog(settings.access_log_format) if settings.access_log is not None else None
         )
@@ -189,8 +191,8 @@ class Server:
             self.reactor.hand_over(handshake, connection)
 
         handshake = TLSHandshake(
-            self.tls_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False),
-            remote, self.reactor, deadline, after_handshake, _PLAIN_HTTP_TO_TLS_PORT,
+            sock, self.tls_context, remote, self.reactor, deadline, after_handshake,
+            _PLAIN_HTTP_TO_TLS_PORT,
         )
         return handshake
 

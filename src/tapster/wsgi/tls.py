@@ -18,11 +18,12 @@ differs on an ``SSLSocket``:
 from __future__ import annotations
 
 import os
+import select
 import socket
 import ssl
 import time
 
-from .connection import RECV_SIZE, Connection, _wait
+from .connection import LINGER_MAX_BYTES, LINGER_SECONDS, RECV_SIZE, Connection, _wait
 from .errors import ClientGone
 
 __all__ = ["TLSConnection"]
@@ -32,8 +33,8 @@ RECORD_SIZE = 16384
 #: Octets of a file read per send when ``sendfile`` cannot be used.
 FILE_PIECE = 256 * 1024
 
-_POLLIN = 1  # select.POLLIN
-_POLLOUT = 4  # select.POLLOUT
+_POLLIN = select.POLLIN
+_POLLOUT = select.POLLOUT
 _plain_recv = socket.socket.recv
 _plain_shutdown = socket.socket.shutdown
 
@@ -73,7 +74,7 @@ class TLSConnection(Connection):
             except OSError:
                 data = b""
             self._lingered += len(data)
-            if data and self._lingered < 1024 * 1024:
+            if data and self._lingered < LINGER_MAX_BYTES:
                 self.server.reactor.arm(self)
             else:
                 self.close()
@@ -179,7 +180,7 @@ class TLSConnection(Connection):
             self.close()
             return
         self._lingering = True
-        self.deadline = time.monotonic() + 2.0
+        self.deadline = time.monotonic() + LINGER_SECONDS
         self.server.reactor.arm(self)
 
     def close(self) -> None:
