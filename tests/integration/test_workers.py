@@ -231,6 +231,33 @@ def test_sigterm_lets_slow_requests_finish_then_exits_0(prefork):
     assert not any(alive(pid) for pid in workers)
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT],
+                         ids=["TERM-to-the-cgroup", "INT-from-ctrl-c"])
+def test_a_stop_signal_to_every_process_is_still_graceful(prefork, signum):
+    # What systemd's default KillMode=control-group (SIGTERM) and a terminal's
+    # Ctrl-C (SIGINT) do: every process gets the signal, and each worker then
+    # gets its master's SIGTERM as well. That is one stop, not two.
+    server = prefork(PID_APP, "--workers", "2", "--graceful-timeout", "10")
+    workers = server.wait_for_workers(2)
+    outcomes: list[object] = []
+    clients = [threading.Thread(target=lambda: outcomes.append(_try(server.get, "/?2", 15)))
+               for _ in range(4)]
+    for client in clients:
+        client.start()
+    wait_until(lambda: server.text().count(STARTED) == 4, 10, "4 requests in the application")
+    for pid in workers:
+        os.kill(pid, signum)
+    time.sleep(0.2)  # each worker handles it before the master's arrives (no merging)
+    server.send_signal(signum)
+    assert server.wait(15) == 0, server.log
+    for client in clients:
+        client.join(15)
+    assert len(outcomes) == 4
+    assert all(not isinstance(o, Exception) and o[0] == 200 for o in outcomes), outcomes
+    assert "stopping the workers now" not in server.log
+    assert all(f"Worker {pid} stopped (exited with code 0)" in server.log for pid in workers)
+
+
 def test_sigterm_closes_idle_keep_alive_connections_at_once(prefork):
     server = prefork(PID_APP, "--workers", "2")
     server.wait_for_workers(2)

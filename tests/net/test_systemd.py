@@ -5,10 +5,11 @@ from __future__ import annotations
 import signal
 import socket
 import sys
+from pathlib import Path
 
 import pytest
 
-from tests.processes import TAPSTER, TapsterProcess, http_request, split_response
+from tests.processes import REPO_ROOT, TAPSTER, TapsterProcess, http_request, split_response
 
 # What systemd does between fork and exec (sd_listen_fds(3)): the listening
 # socket on fd 3, LISTEN_PID naming the process that execs, LISTEN_FDS=1.
@@ -24,11 +25,11 @@ os.execv(sys.argv[2], sys.argv[2:])
 """
 
 
-def activated(sock: socket.socket, *args: str) -> TapsterProcess:
+def activated(sock: socket.socket, *args: str, cwd: Path = REPO_ROOT) -> TapsterProcess:
     """``tapster`` started the way systemd starts it, with ``sock`` as fd 3."""
     fd = sock.fileno()
     command = [sys.executable, "-c", _ACTIVATE, str(fd), TAPSTER, *args]
-    return TapsterProcess([], command=command, pass_fds=[fd])
+    return TapsterProcess([], command=command, pass_fds=[fd], cwd=cwd)
 
 
 def test_systemd_socket_is_served():

@@ -246,8 +246,16 @@ class Server:
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
             nonlocal stops
-            stops += 1
             name = signal.Signals(signum).name
+            if self.worker is not None and stops and signum == signal.SIGTERM:
+                # A stopping worker's SIGTERM is the same stop again, not a second
+                # one: its master sends it after whoever signalled the whole group
+                # did (Ctrl-C, systemd's default KillMode=control-group). Taking it
+                # for "now" would cut the requests the first signal let finish.
+                # The master says "now" with SIGQUIT.
+                log.debug("%s received again: already stopping", name)
+                return
+            stops += 1
             if stops == 1 and signum != signal.SIGQUIT:
                 log.log(level, "%s received: finishing in-flight requests (up to %gs)", name,
                         self.settings.graceful_timeout)
@@ -275,6 +283,11 @@ class Server:
             signal.set_wakeup_fd(previous_wakeup)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            if self.worker is not None:
+                # A worker is on its way out: a late SIGTERM or SIGINT (the master's,
+                # after the group's) must not kill it by default before it exits 0.
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
 
         return restore
 
