@@ -54,8 +54,9 @@ def _upload(environ: Environ) -> Iterator[bytes]:
 
 
 def _download(count: int) -> Iterator[bytes]:
-    for _ in range(count):
-        yield PIECE
+    for index in range(count):
+        # A new object each time, as real content is: a blocked client pins the piece.
+        yield PIECE[:-1] + b"%d" % (index % 10)
 
 
 def _slow(pieces: int, pause: float) -> Iterator[bytes]:

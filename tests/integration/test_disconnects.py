@@ -13,6 +13,7 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -64,7 +65,7 @@ def run_events(port: int, count: int, threads: int) -> list[str]:
     return errors
 
 
-def settle(read: callable, target: int, limit: float = 15.0) -> int:
+def settle(read: Callable[[], int], target: int, limit: float = 15.0) -> int:
     """Poll ``read()`` until it returns ``target`` (or ``limit`` seconds); its last value."""
     deadline = time.monotonic() + limit
     value = read()

@@ -224,3 +224,54 @@ def test_out_of_descriptors_pauses_accepting_without_spinning_then_recovers():
             close_all(fresh)
         # One warning per episode, not one per retry.
         assert server.log.count("cannot accept") == 1, server.log
+
+
+# -- slow uploads and clients that never read ----------------------------------------------
+
+SLOW_CLIENTS = 30  # of each kind: 60 in all, under the pool's 64 threads, all in progress
+UPLOAD_HEAD = b"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 104857600\r\n\r\n"
+NEVER_READ = b"GET /download?100000 HTTP/1.1\r\nHost: t\r\n\r\n"  # 6.5 GB
+
+
+@pytest.mark.slow
+def test_slow_uploads_and_clients_that_never_read_hold_bounded_memory():
+    with tapster_process(APP) as server:
+        pid = server.pid
+        warm = connect_many(server.port, 70, b"GET /slow?5 HTTP/1.1\r\nHost: t\r\n\r\n")
+        try:  # the pool at its 64 threads: their stacks are not the clients' cost
+            assert len(read_answers(warm, b"\r\n0\r\n\r\n", limit=20.0)) == 70
+        finally:
+            close_all(warm)
+        time.sleep(0.5)
+        fds_before, rss_before = fd_count(pid), status_field(pid, "VmRSS")
+        uploads = connect_many(server.port, SLOW_CLIENTS, UPLOAD_HEAD)
+        readers: list[socket.socket] = []
+        try:
+            for _ in range(4):  # 1 KiB a second on each upload, for 4 s
+                for sock in uploads:
+                    sock.send(b"u" * 1024)
+                time.sleep(1.0)
+            rss_uploads = status_field(pid, "VmRSS")
+            readers = connect_many(server.port, SLOW_CLIENTS, NEVER_READ)
+            time.sleep(1.0)  # their socket buffers fill; each worker waits to send
+            rss_readers = status_field(pid, "VmRSS")
+            threads = status_field(pid, "Threads")
+            per_upload = (rss_uploads - rss_before) / SLOW_CLIENTS
+            per_reader = (rss_readers - rss_uploads) / SLOW_CLIENTS
+            print(f"\n{SLOW_CLIENTS} slow uploads then {SLOW_CLIENTS} non-readers: RSS "
+                  f"{rss_before / 2**20:.1f} -> {rss_uploads / 2**20:.1f} -> "
+                  f"{rss_readers / 2**20:.1f} MiB: {per_upload / 1024:.0f} KiB per upload, "
+                  f"{per_reader / 1024:.0f} KiB per non-reader; {threads} threads")
+            # The bound (docs/security.md): one read of the body (64 KiB) or the piece
+            # of the response being sent (64 KiB here), plus the connection itself.
+            assert per_upload < 160 * 1024
+            assert per_reader < 160 * 1024
+            assert threads <= 1 + 64 + 2
+        finally:
+            close_all(uploads)
+            close_all(readers)
+        # They leave: every descriptor returns (the iterables close on the failed send).
+        deadline = time.monotonic() + 10
+        while fd_count(pid) > fds_before and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert fd_count(pid) == fds_before
