@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .http import limits
+from .http.grammar import FIELD_VALUE_INVALID
 
 __all__ = ["GUNICORN_ACCESS_LOG_FORMAT", "Settings", "SettingsError"]
 
@@ -342,6 +343,16 @@ class Settings:
         if self.root_path and (not self.root_path.startswith("/") or self.root_path.endswith("/")):
             raise SettingsError(f"root_path must start with / and not end with one: "
                                 f"{self.root_path!r}")
+        header = self.server_header
+        if (
+            not isinstance(header, str)
+            or FIELD_VALUE_INVALID.search(header)
+            or header != header.strip()
+            or not header.isascii()
+        ):
+            # It is written into every response head: a CR or LF would split it.
+            raise SettingsError(f"server_header must be printable ASCII with no control "
+                                f"characters or surrounding spaces, not {header!r}")
         for name in ("bind", "reload_extra_files", "reload_exclude"):
             if isinstance(getattr(self, name), str):
                 setattr(self, name, [getattr(self, name)])
