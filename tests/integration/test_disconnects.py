@@ -18,7 +18,13 @@ from collections.abc import Callable
 import pytest
 
 from tests.integration.conftest import tapster_process
-from tests.integration.floodclient import fd_count, status_field
+from tests.integration.floodclient import (
+    close_all,
+    connect_many,
+    fd_count,
+    read_answers,
+    status_field,
+)
 from tests.processes import http_request, split_response
 
 APP = "tests.integration.flood_apps:app"
@@ -27,6 +33,7 @@ CLIENT_THREADS = 8
 POOL_THREADS = 16
 UPLOAD_HEAD = b"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 1048576\r\n\r\n"
 KINDS = ("/upload", "/download", "/slow")
+SLOW_GET = b"GET /slow?10 HTTP/1.1\r\nHost: t\r\n\r\n"
 
 
 def leave(port: int, kind: str) -> None:
@@ -38,7 +45,7 @@ def leave(port: int, kind: str) -> None:
             sock.sendall(b"GET /download?64 HTTP/1.1\r\nHost: t\r\n\r\n")
             sock.recv(65536)
         else:  # ten pieces 10 ms apart: gone after about one
-            sock.sendall(b"GET /slow?10 HTTP/1.1\r\nHost: t\r\n\r\n")
+            sock.sendall(SLOW_GET)
             time.sleep(0.015)
 
 
@@ -85,8 +92,14 @@ def stats(port: int) -> dict:
 def test_ten_thousand_clients_leaving_leak_no_descriptor_no_thread_and_close_every_iterable():
     with tapster_process(APP, "--threads", str(POOL_THREADS), "--keep-alive", "5") as server:
         pid = server.pid
-        # Warm up: the pool at its full size (threads are kept, not a leak), every path seen.
-        assert not run_events(server.port, 2 * POOL_THREADS * len(KINDS), 2 * POOL_THREADS)
+        # Warm up: the pool at its full size (threads are kept, not a leak), by more
+        # concurrent 100 ms requests than it has threads; then every kind of event once.
+        warm = connect_many(server.port, POOL_THREADS + 4, SLOW_GET)
+        try:
+            assert len(read_answers(warm, b"\r\n0\r\n\r\n", limit=20.0)) == POOL_THREADS + 4
+        finally:
+            close_all(warm)
+        assert not run_events(server.port, 10 * len(KINDS), CLIENT_THREADS)
         time.sleep(1.0)
         fds, threads = fd_count(pid), status_field(pid, "Threads")
         rss = status_field(pid, "VmRSS")
