@@ -305,8 +305,21 @@ class Settings:
         """Whether serving takes a master process and workers (else: one plain process)."""
         return self.workers > 1 or self.max_requests > 0
 
+    def _validate_server_header(self) -> None:
+        header = self.server_header
+        if (
+            not isinstance(header, str)
+            or FIELD_VALUE_INVALID.search(header)
+            or header != header.strip()
+            or not header.isascii()
+        ):
+            # It is written into every response head: a CR or LF would split it.
+            raise SettingsError(f"server_header must be printable ASCII with no control "
+                                f"characters or surrounding spaces, not {header!r}")
+
     def validate(self) -> None:
         """Raise ``SettingsError`` naming the first invalid setting."""
+        self._validate_server_header()
         positive_ints = (
             "threads",
             "max_connections",
@@ -344,16 +357,6 @@ class Settings:
         if self.root_path and (not self.root_path.startswith("/") or self.root_path.endswith("/")):
             raise SettingsError(f"root_path must start with / and not end with one: "
                                 f"{self.root_path!r}")
-        header = self.server_header
-        if (
-            not isinstance(header, str)
-            or FIELD_VALUE_INVALID.search(header)
-            or header != header.strip()
-            or not header.isascii()
-        ):
-            # It is written into every response head: a CR or LF would split it.
-            raise SettingsError(f"server_header must be printable ASCII with no control "
-                                f"characters or surrounding spaces, not {header!r}")
         for name in ("bind", "reload_extra_files", "reload_exclude"):
             if isinstance(getattr(self, name), str):
                 setattr(self, name, [getattr(self, name)])
