@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .http import limits
+from .http.grammar import FIELD_VALUE_INVALID
 
 __all__ = ["GUNICORN_ACCESS_LOG_FORMAT", "Settings", "SettingsError"]
 
@@ -164,8 +165,9 @@ class Settings:
         10000,
         "limits",
         "Most open connections per process; beyond it new ones wait in the backlog.",
-        why="An idle keep-alive connection costs a few KiB and no thread; the bound keeps "
-        "the process inside its file descriptor limit.",
+        why="An idle keep-alive connection costs about 1.2 KiB of memory and no thread "
+        "(measured, docs/security.md); the bound keeps the process inside its file descriptor "
+        "limit, which must be raised to match (ulimit -n).",
     )
     max_request_line: int = _setting(
         limits.MAX_REQUEST_LINE,
@@ -371,8 +373,21 @@ class Settings:
         """Whether serving takes a master process and workers (else: one plain process)."""
         return self.workers > 1 or self.max_requests > 0
 
+    def _validate_server_header(self) -> None:
+        header = self.server_header
+        if (
+            not isinstance(header, str)
+            or FIELD_VALUE_INVALID.search(header)
+            or header != header.strip()
+            or not header.isascii()
+        ):
+            # It is written into every response head: a CR or LF would split it.
+            raise SettingsError(f"server_header must be printable ASCII with no control "
+                                f"characters or surrounding spaces, not {header!r}")
+
     def validate(self) -> None:
         """Raise ``SettingsError`` naming the first invalid setting."""
+        self._validate_server_header()
         positive_ints = (
             "threads",
             "max_connections",

@@ -100,6 +100,8 @@ class Reactor:
         self.handlers: dict[int, Handler] = {}
         self._accepting = False
         self._accept_resume_at = 0.0
+        #: Whether accepting is paused for want of descriptors (logged once per episode).
+        self._out_of_descriptors = False
         self._stop_deadline: float | None = None
         #: In a graceful stop, how long idle connections may still bring a last request.
         self.idle_linger = 0.0
@@ -238,10 +240,22 @@ class Reactor:
                 return
             except OSError as error:
                 if error.errno in _OUT_OF_RESOURCES:
-                    log.warning("cannot accept: %s; pausing for %.1fs", error, _ACCEPT_BACKOFF)
+                    # The connection stays in the backlog and the listener
+                    # readable: polling it now would spin. Try again after a
+                    # pause, until open connections close and free descriptors.
+                    if not self._out_of_descriptors:
+                        self._out_of_descriptors = True
+                        log.warning(
+                            "cannot accept: %s; new connections wait in the backlog, "
+                            "retrying every %.1fs (%d open)",
+                            error, _ACCEPT_BACKOFF, len(handlers),
+                        )
                     self._pause_accepting(_ACCEPT_BACKOFF)
                     return
                 continue  # ECONNABORTED and friends: that client already left
+            if self._out_of_descriptors:
+                self._out_of_descriptors = False
+                log.warning("accepting again (%d open)", len(handlers))
             sock.setblocking(False)
             handler = self._accept_handler(sock, address, listener)
             handlers[handler.fd] = handler
