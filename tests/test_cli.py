@@ -246,7 +246,7 @@ def test_a_bad_second_bind_leaves_no_unix_socket_behind(app_dir, tmp_path):
         (["--keep-alive", "soon"], "argument --keep-alive: invalid float value: 'soon'"),
         (["--log-level", "loud"], "argument --log-level: invalid choice: 'loud'"),
         (["--unix-socket-mode", "999"], "argument --unix-socket-mode: invalid octal value: '999'"),
-        (["--bind"], "argument --bind: expected one argument"),
+        (["--bind"], "argument -b/--bind: expected one argument"),
     ],
 )
 def test_invalid_flags_are_argparse_errors(app_dir, args, message):
@@ -286,7 +286,7 @@ def test_unknown_command_is_a_usage_error():
 )
 def test_invalid_setting_values_are_one_line_and_exit_1(app_dir, args, message):
     line = one_error_line(run_tapster(["serve", "clitest_app:app", *args], cwd=app_dir))
-    assert line == f"tapster: error: {message}"
+    assert line == f"tapster: error: {message} (from the command line)"
 
 
 # -- serving ------------------------------------------------------------------------------

@@ -627,7 +627,7 @@ def run_command(
         else:
             # The reloader: it never calls load(), its server process does.
             settings = Settings.from_options(options)
-            configure_logging(settings.log_level)
+            configure_logging(settings)
             build_server(settings, load).run()
     except (SettingsError, BindError, OSError, RuntimeError) as error:
         raise click.ClickException(str(error)) from None
