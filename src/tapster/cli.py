@@ -232,6 +232,9 @@ def serve_main(argv: Sequence[str]) -> int:
                 sys.stdout.write(f"# {target} loads\n")
             return 0
         settings = loaded.settings
+        if settings.reload and loaded.config_file is not None:
+            # In development, editing the config file restarts the server like code does.
+            settings.reload_extra_files.append(loaded.config_file)
         configure_logging(settings)
         if settings.needs_master and not settings.preload:
             # Each worker imports the application, and the master never does:
