@@ -285,3 +285,10 @@ def test_read_log_config(tmp_path):
         read_log_config(write(tmp_path, "log.ini", "[loggers]\n"))
     with pytest.raises(SettingsError, match="invalid JSON"):
         read_log_config(write(tmp_path, "bad.json", "{"))
+
+
+def test_a_value_outside_the_choices():
+    message = (r"^error_log_format must be text or json, not 'xml' "
+               r"\(from environment TAPSTER_SERVE_ERROR_LOG_FORMAT\)$")
+    with pytest.raises(SettingsError, match=message):
+        load_settings({}, environ={"TAPSTER_SERVE_ERROR_LOG_FORMAT": "xml"})

@@ -314,6 +314,11 @@ def load_settings(
             value = check_value(field, value, options_source)
         merged[name] = value
         sources[name] = options_source
+    for name, value in merged.items():
+        choices = _FIELDS[name].metadata.get("choices")
+        if choices and value not in choices:
+            raise SettingsError(f"{name} must be {', '.join(choices[:-1])} or {choices[-1]}, "
+                                f"not {value!r} (from {sources[name]})")
     try:
         settings = Settings(**merged)
     except SettingsError as error:

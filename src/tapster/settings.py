@@ -269,6 +269,14 @@ class Settings:
         aliases=("--error-logfile",),
         why="stderr, where a process manager (systemd, a container runtime) collects it.",
     )
+    error_log_format: str = _setting(
+        "text",
+        "logging",
+        "Error log lines as text, or 'json' for one JSON object per line (time, level, pid, "
+        "logger, message, traceback).",
+        choices=("text", "json"),
+        why="Text for a person reading a terminal; JSON for a log collector.",
+    )
     log_config: str | None = _setting(
         None,
         "logging",

@@ -334,3 +334,14 @@ def test_hup_with_an_invalid_config_file_changes_nothing(app_dir, tmp_path):
         assert server.get() == (200, b"True")
     finally:
         server.stop()
+
+
+def test_error_log_as_json_lines(app_dir):
+    args = ["serve", "logapp:app", "--port", "0", "--error-log-format", "json"]
+    with TapsterProcess(args, cwd=app_dir) as process:
+        process.wait_for_line("Listening at")
+    records = [json.loads(line) for line in process.lines("stderr")]
+    assert records[0]["message"].startswith("Listening at: http://127.0.0.1:")
+    assert records[0]["level"] == "info" and records[0]["logger"] == "tapster.error"
+    assert records[0]["pid"] == process.pid
+    assert records[-1]["message"] == "Shutdown complete"

@@ -12,6 +12,7 @@ as the server process and restarts it when code changes.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import logging.config
 import os
@@ -244,6 +245,23 @@ class _EscapingFormatter(logging.Formatter):
         return super().format(record)
 
 
+class _JsonFormatter(_EscapingFormatter):
+    """Error log records as JSON lines: time, level, pid, logger, message, traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        super().format(record)  # fills record.message (escaped) and record.exc_text
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "pid": record.process,
+            "logger": record.name,
+            "message": record.message,
+        }
+        if record.exc_text:
+            entry["traceback"] = record.exc_text
+        return json.dumps(entry)
+
+
 def _handler(target: str, default_stream: Any) -> logging.Handler:
     handler: logging.Handler
     if target == "-":
@@ -289,10 +307,13 @@ def configure_logging(settings: Settings | str) -> None:
     logger.setLevel(settings.log_level.upper())
     if not logger.handlers and not logging.getLogger().handlers:
         handler = _handler(settings.error_log, sys.stderr)
-        handler.setFormatter(
-            _EscapingFormatter("[%(asctime)s] [%(process)d] [%(levelname)s] %(message)s",
-                               "%Y-%m-%d %H:%M:%S %z")
-        )
+        if settings.error_log_format == "json":
+            handler.setFormatter(_JsonFormatter())
+        else:
+            handler.setFormatter(
+                _EscapingFormatter("[%(asctime)s] [%(process)d] [%(levelname)s] %(message)s",
+                                   "%Y-%m-%d %H:%M:%S %z")
+            )
         logger.addHandler(handler)
     if settings.access_log is not None:
         access.setLevel(logging.INFO)
