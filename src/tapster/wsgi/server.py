@@ -279,7 +279,7 @@ def _remove_own_handlers(logger: logging.Logger) -> None:
             handler.close()
 
 
-def configure_logging(settings: Settings | str) -> None:
+def configure_logging(settings: Settings) -> None:
     """Set up the error log and the access log as the settings say.
 
     With ``log_config``, ``logging.config.dictConfig`` does it all and
@@ -287,11 +287,9 @@ def configure_logging(settings: Settings | str) -> None:
     ``error_log`` (stderr by default) unless the application configured
     logging itself, and ``tapster.access`` to ``access_log`` when set.
     Called again on SIGHUP: tapster's own handlers are replaced (files
-    reopened), any other is left alone. A level name alone (the old
-    signature) configures the error log at that level.
+    reopened), any other is left alone. Raises ``SettingsError`` when the
+    ``log_config`` dictionary is wrong.
     """
-    if isinstance(settings, str):
-        settings = Settings(log_level=settings)
     from ..config_sources import read_log_config
 
     logger = logging.getLogger("tapster")
@@ -323,11 +321,6 @@ def configure_logging(settings: Settings | str) -> None:
             # The line is escaped already (access_log.escape).
             handler.setFormatter(logging.Formatter("%(message)s"))
             access.addHandler(handler)
-
-
-def configure_access_log(target: str | None) -> None:
-    """Route the ``tapster.access`` logger to ``target`` (a path, or '-' for stdout)."""
-    configure_logging(Settings(access_log=target))
 
 
 def access_log_enabled(settings: Settings) -> bool:
