@@ -14,6 +14,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -345,3 +346,14 @@ def test_error_log_as_json_lines(app_dir):
     assert records[0]["level"] == "info" and records[0]["logger"] == "tapster.error"
     assert records[0]["pid"] == process.pid
     assert records[-1]["message"] == "Shutdown complete"
+
+
+def test_serve_from_python_takes_a_config_file(app_dir, tmp_path):
+    config = tmp_path / "tapster.toml"
+    config.write_text('bind = "127.0.0.1:0"\nthreads = 1\nserver_header = "from-file"\n')
+    script = ("import tapster, logapp\n"
+              f"tapster.serve(logapp.app, config={str(config)!r}, server_header='from-code')\n")
+    with TapsterProcess([], cwd=app_dir, command=[sys.executable, "-c", script]) as process:
+        answer = http_request(process.listening_address())
+    assert b"\r\nServer: from-code\r\n" in answer  # the keyword wins over the file
+    assert answer.endswith(b"False")  # threads = 1, from the file
