@@ -286,7 +286,7 @@ def test_unknown_command_is_a_usage_error():
 )
 def test_invalid_setting_values_are_one_line_and_exit_1(app_dir, args, message):
     line = one_error_line(run_tapster(["serve", "clitest_app:app", *args], cwd=app_dir))
-    assert line == f"tapster: error: {message} (from the command line)"
+    assert line == f"tapster: error: {message}"
 
 
 # -- serving ------------------------------------------------------------------------------

@@ -218,7 +218,7 @@ def serve_main(argv: Sequence[str]) -> int:
             print(f"tapster: error: {error}", file=sys.stderr)
             raise SystemExit(1) from None
 
-    loader = SettingsLoader(arguments, config=config)
+    loader = SettingsLoader(arguments, config=config, converted=True)
     try:
         loaded = loader.load()
         if check_only:

@@ -287,12 +287,15 @@ def load_settings(
     config: str | None = None,
     environ: Mapping[str, str] | None = None,
     options_source: str = "the command line",
+    converted: bool = False,
 ) -> LoadedSettings:
     """Fill ``Settings`` from ``options`` > ``TAPSTER_SERVE_*`` > the config file > defaults.
 
     ``config`` is the config file (``--config``); without it,
-    ``TAPSTER_SERVE_CONFIG`` may name one. Raises ``SettingsError`` with one
-    line naming the setting and its source.
+    ``TAPSTER_SERVE_CONFIG`` may name one. ``options`` are checked like a
+    config file's values unless ``converted`` (argparse made them from text
+    already). Raises ``SettingsError`` with one line naming the setting and
+    its source.
     """
     environ = os.environ if environ is None else environ
     options = dict(options or {})
@@ -310,22 +313,24 @@ def load_settings(
         field = _FIELDS.get(name)
         if field is None:
             raise unknown_setting(name, options_source)
-        if options_source != "the command line":  # argparse converted the command line's
+        if not converted:
             value = check_value(field, value, options_source)
         merged[name] = value
         sources[name] = options_source
     for name, value in merged.items():
         choices = _FIELDS[name].metadata.get("choices")
         if choices and value not in choices:
+            where = "" if sources[name] == options_source else f" (from {sources[name]})"
             raise SettingsError(f"{name} must be {', '.join(choices[:-1])} or {choices[-1]}, "
-                                f"not {value!r} (from {sources[name]})")
+                                f"not {value!r}{where}")
     try:
         settings = Settings(**merged)
     except SettingsError as error:
-        # Settings' messages start with the field's name: say where it was set.
+        # Settings' messages start with the field's name: say where it was
+        # set, unless the caller gave it (they know) or nobody did.
         name = str(error).split(" ", 1)[0]
         where = sources.get(name, "default")
-        if where == "default":
+        if where in ("default", options_source):
             raise
         raise SettingsError(f"{error} (from {where})") from None
     return LoadedSettings(settings, sources, config_file)
@@ -344,15 +349,17 @@ class SettingsLoader:
         *,
         config: str | None = None,
         options_source: str = "the command line",
+        converted: bool = False,
     ) -> None:
         self.options = dict(options)
         self.config = config
         self.options_source = options_source
+        self.converted = converted
 
     def load(self) -> LoadedSettings:
         """Settings from the current config file and environment; ``SettingsError`` if wrong."""
         return load_settings(self.options, config=self.config,
-                             options_source=self.options_source)
+                             options_source=self.options_source, converted=self.converted)
 
 
 def _toml_value(value: Any) -> str:
