@@ -286,9 +286,10 @@ def test_log_config_routes_both_loggers(app_dir, tmp_path):
 
 def test_hup_applies_a_changed_config_file_without_failing_a_request(app_dir, tmp_path):
     config = tmp_path / "tapster.toml"
-    config.write_text('threads = 4\naccess_log = "-"\naccess_log_format = "one %(U)s"\n')
-    server = Prefork(["serve", "logapp:app", "--bind", "127.0.0.1:0", "--workers", "2",
-                      "--config", str(config)], cwd=app_dir)
+    config.write_text('threads = 4\nworkers = 2\naccess_log = "-"\n'
+                      'access_log_format = "one %(U)s"\n')
+    server = Prefork(["serve", "logapp:app", "--bind", "127.0.0.1:0", "--config", str(config)],
+                     cwd=app_dir)
     try:
         server.port = server.listening_address(timeout=15)[1]
         old = server.wait_for_workers(2)
@@ -296,8 +297,8 @@ def test_hup_applies_a_changed_config_file_without_failing_a_request(app_dir, tm
         load = Load(server.port, threads=3)
         try:
             load.wait_for(30)
-            config.write_text('threads = 1\naccess_log = "-"\naccess_log_format = "two %(U)s"\n'
-                              'backlog = 100\n')
+            config.write_text('threads = 1\nworkers = 3\naccess_log = "-"\n'
+                              'access_log_format = "two %(U)s"\nbacklog = 100\n')
             server.send_signal(signal.SIGHUP)
             for pid in old:
                 server.wait_for_line(rf"Worker {pid} stopped \(exited with code 0\)", timeout=15)
@@ -308,7 +309,8 @@ def test_hup_applies_a_changed_config_file_without_failing_a_request(app_dir, tm
         assert load.failures == [], load.failures[:5]
         assert set(load.bodies[marker:]) == {b"False"}  # threads = 1 in the new workers
         assert server.get() == (200, b"False")
-        assert "SIGHUP: settings reloaded: threads=1" in server.log
+        assert len(server.wait_for_workers(3)) == 3  # workers = 3 in the file now
+        assert "SIGHUP: settings reloaded: threads=1, workers=3" in server.log
         assert "SIGHUP: backlog changed to 100, which needs a restart" in server.log
         wait_until(lambda: server.lines("stdout")[-1].startswith("two /"), 5, "new lines")
         assert server.lines("stdout")[0] == "one /"
