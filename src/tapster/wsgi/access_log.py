@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -53,6 +54,43 @@ _STATUS_COLOURS = {1: "", 2: "\x1b[32m", 3: "\x1b[36m", 4: "\x1b[33m", 5: "\x1b[
 _RESET = "\x1b[0m"
 
 
+def _status(atoms: _Atoms) -> Any:
+    colours = atoms.log.status_colours
+    if colours is None:
+        return atoms.status
+    return f"{colours[atoms.status // 100]}{atoms.status}{_RESET}"
+
+
+def _request_line(atoms: _Atoms) -> str:
+    environ = atoms.environ
+    return escape(f"{environ['REQUEST_METHOD']} {environ.get('RAW_URI', '')} "
+                  f"{environ['SERVER_PROTOCOL']}")
+
+
+#: gunicorn's atoms: how each is computed from one response's ``_Atoms``.
+_ATOMS: dict[str, Callable[[_Atoms], Any]] = {
+    "h": lambda atoms: escape(atoms.environ.get("REMOTE_ADDR") or "-"),
+    "l": lambda atoms: "-",
+    "u": lambda atoms: escape(atoms.environ.get("REMOTE_USER") or "-"),
+    "t": lambda atoms: atoms.log.clf_time(),
+    "r": _request_line,
+    "m": lambda atoms: escape(atoms.environ["REQUEST_METHOD"]),
+    "U": lambda atoms: escape(atoms.environ.get("PATH_INFO", "")),
+    "q": lambda atoms: escape(atoms.environ.get("QUERY_STRING", "")),
+    "H": lambda atoms: escape(atoms.environ["SERVER_PROTOCOL"]),
+    "s": _status,
+    "B": lambda atoms: atoms.body_bytes,
+    "b": lambda atoms: atoms.body_bytes or "-",
+    "f": lambda atoms: escape(atoms.environ.get("HTTP_REFERER", "-")),
+    "a": lambda atoms: escape(atoms.environ.get("HTTP_USER_AGENT", "-")),
+    "T": lambda atoms: int(atoms.seconds),
+    "M": lambda atoms: int(atoms.seconds * 1000),
+    "D": lambda atoms: int(atoms.seconds * 1_000_000),
+    "L": lambda atoms: f"{atoms.seconds:.6f}",
+    "p": lambda atoms: f"<{os.getpid()}>",
+}
+
+
 class _Atoms(dict):  # type: ignore[type-arg]
     """The atoms of one line, each computed only when the format asks for it."""
 
@@ -67,56 +105,16 @@ class _Atoms(dict):  # type: ignore[type-arg]
         self.seconds = seconds
 
     def __missing__(self, key: str) -> Any:
-        environ = self.environ
-        if key == "h":
-            return escape(environ.get("REMOTE_ADDR") or "-")
-        if key == "l":
-            return "-"
-        if key == "u":
-            return escape(environ.get("REMOTE_USER") or "-")
-        if key == "t":
-            return self.log.clf_time()
-        if key == "r":
-            return escape(f"{environ['REQUEST_METHOD']} {environ.get('RAW_URI', '')} "
-                          f"{environ['SERVER_PROTOCOL']}")
-        if key == "m":
-            return escape(environ["REQUEST_METHOD"])
-        if key == "U":
-            return escape(environ.get("PATH_INFO", ""))
-        if key == "q":
-            return escape(environ.get("QUERY_STRING", ""))
-        if key == "H":
-            return escape(environ["SERVER_PROTOCOL"])
-        if key == "s":
-            colour = self.log.status_colours
-            if colour is None:
-                return self.status
-            return f"{colour[self.status // 100]}{self.status}{_RESET}"
-        if key == "B":
-            return self.body_bytes
-        if key == "b":
-            return self.body_bytes or "-"
-        if key == "f":
-            return escape(environ.get("HTTP_REFERER", "-"))
-        if key == "a":
-            return escape(environ.get("HTTP_USER_AGENT", "-"))
-        if key == "T":
-            return int(self.seconds)
-        if key == "M":
-            return int(self.seconds * 1000)
-        if key == "D":
-            return int(self.seconds * 1_000_000)
-        if key == "L":
-            return f"{self.seconds:.6f}"
-        if key == "p":
-            return f"<{os.getpid()}>"
+        atom = _ATOMS.get(key)
+        if atom is not None:
+            return atom(self)
         if key.startswith("{") and key.endswith("}i"):  # a request header: {user-agent}i
             name = key[1:-2].upper().replace("-", "_")
             if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
                 name = "HTTP_" + name
-            return escape(str(environ.get(name, "-")))
+            return escape(str(self.environ.get(name, "-")))
         if key.startswith("{") and key.endswith("}e"):  # an environ variable: {REMOTE_USER}e
-            return escape(str(environ.get(key[1:-2], "-")))
+            return escape(str(self.environ.get(key[1:-2], "-")))
         raise KeyError(key)
 
 
