@@ -246,7 +246,7 @@ def test_a_bad_second_bind_leaves_no_unix_socket_behind(app_dir, tmp_path):
         (["--keep-alive", "soon"], "argument --keep-alive: invalid float value: 'soon'"),
         (["--log-level", "loud"], "argument --log-level: invalid choice: 'loud'"),
         (["--unix-socket-mode", "999"], "argument --unix-socket-mode: invalid octal value: '999'"),
-        (["--bind"], "argument --bind: expected one argument"),
+        (["--bind"], "argument -b/--bind: expected one argument"),
     ],
 )
 def test_invalid_flags_are_argparse_errors(app_dir, args, message):

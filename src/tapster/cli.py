@@ -22,6 +22,7 @@ from typing import Any
 
 import click
 
+from .config_sources import CONFIG_ENV, ENV_PREFIX, SettingsLoader, converter, format_settings
 from .net import BindError
 from .settings import Settings, SettingsError
 from .web.cli import (  # what ``flask.cli`` offers, under the name a port would import
@@ -62,14 +63,8 @@ _GROUP_TITLES = {
     "development": "development",
 }
 
-_CONVERTERS: dict[str, Callable[[str], Any]] = {
-    "int": int,
-    "int | None": int,
-    "float": float,
-    "str": str,
-    "str | None": str,
-    "list[str]": str,
-}
+#: Short flags where a gunicorn user would type them.
+_SHORT_FLAGS = {"bind": "-b", "workers": "-w"}
 
 
 class AppLoadError(Exception):
@@ -146,18 +141,35 @@ def build_parser() -> argparse.ArgumentParser:
     serve = argparse.ArgumentParser(
         prog="tapster serve",
         description="Serve the WSGI application MODULE:APP (any framework: tapster, Flask, "
-        "Django, ...) until SIGTERM or SIGINT.",
+        "Django, ...) until SIGTERM or SIGINT. Each setting comes from its flag, else from "
+        f"the variable {ENV_PREFIX}<SETTING> (e.g. {ENV_PREFIX}WORKERS=4), else from the "
+        "config file, else its default.",
     )
     serve.add_argument(
         "app",
         metavar="MODULE:APP",
+        nargs="?",
         help="the application: module:name, module (uses 'app'), or module:factory()",
+    )
+    configuration = serve.add_argument_group("configuration")
+    configuration.add_argument(
+        "-c", "--config", metavar="FILE", default=None,
+        help=f"Read settings from FILE: TOML (.toml) or Python (.py, module-level lowercase "
+        f"names); flags and {ENV_PREFIX}* variables win over it. Default: ${CONFIG_ENV}, "
+        "else none.",
+    )
+    configuration.add_argument(
+        "--check-config", action="store_true",
+        help="Print the effective settings, each with where it came from, and exit (0 when "
+        "valid; with MODULE:APP, also check that the application loads).",
     )
     groups: dict[str, argparse._ArgumentGroup] = {}
     for field in dataclasses.fields(Settings):
         group_name = field.metadata["group"]
         if group_name not in groups:
-            groups[group_name] = serve.add_argument_group(_GROUP_TITLES[group_name])
+            groups[group_name] = serve.add_argument_group(
+                _GROUP_TITLES.get(group_name, group_name)
+            )
         kwargs: dict[str, Any] = {
             "dest": field.name,
             "help": field.metadata["help"],
@@ -166,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
         if field.type == "bool":
             kwargs["action"] = "store_true"  # a switch: present means on
         else:
-            kwargs["type"] = field.metadata.get("parse") or _CONVERTERS[str(field.type)]
+            kwargs["type"] = converter(field)
         if field.type == "list[str]":
             kwargs["action"] = "append"
         if "metavar" in field.metadata:
@@ -177,18 +189,27 @@ def build_parser() -> argparse.ArgumentParser:
         if default not in (None, [], "") and default is not False:
             kwargs["help"] += f" (default: {default})"
         kwargs["help"] = kwargs["help"].replace("%", "%%")  # argparse formats help with %
-        groups[group_name].add_argument(_flag(field), **kwargs)
+        names = [_flag(field), *field.metadata.get("aliases", ())]
+        if field.name in _SHORT_FLAGS:
+            names.insert(0, _SHORT_FLAGS[field.name])
+        groups[group_name].add_argument(*names, **kwargs)
     return serve
 
 
 def serve_main(argv: Sequence[str]) -> int:
     """``tapster serve ARGV``: serve until stopped; the exit status.
 
-    Invalid flags exit at once with status 2 (``argparse``'s usage error).
+    Invalid flags exit at once with status 2 (``argparse``'s usage error);
+    invalid settings from any source are one line and status 1.
     """
-    arguments = vars(build_parser().parse_args(argv))
+    parser = build_parser()
+    arguments = vars(parser.parse_args(argv))
     target = arguments.pop("app")
-    from .wsgi.server import build_server, configure_access_log, configure_logging
+    config = arguments.pop("config")
+    check_only = arguments.pop("check_config")
+    if target is None and not check_only:
+        parser.error("the following arguments are required: MODULE:APP")
+    from .wsgi.server import build_server, configure_logging
 
     def load_in_worker() -> Callable[..., Any]:
         # A worker that cannot import the application says why and exits;
@@ -199,17 +220,32 @@ def serve_main(argv: Sequence[str]) -> int:
             print(f"tapster: error: {error}", file=sys.stderr)
             raise SystemExit(1) from None
 
+    loader = SettingsLoader(arguments, config=config, converted=True)
     try:
-        settings = Settings.from_options(arguments)
-        configure_logging(settings.log_level)
-        configure_access_log(settings.access_log)
+        loaded = loader.load()
+        if check_only:
+            from .wsgi.server import resolve_binds
+
+            resolve_binds(loaded.settings)  # the addresses parse (nothing is bound)
+            if target is not None:
+                load_app(target)
+            sys.stdout.write(format_settings(loaded))
+            if target is not None:
+                sys.stdout.write(f"# {target} loads\n")
+            return 0
+        settings = loaded.settings
+        if settings.reload and loaded.config_file is not None:
+            # In development, editing the config file restarts the server like code does.
+            settings.reload_extra_files.append(loaded.config_file)
+        configure_logging(settings)
         if settings.needs_master and not settings.preload:
             # Each worker imports the application, and the master never does:
             # a module it imported would be inherited, and SIGHUP could not
             # load new code.
-            server = build_server(settings, load_in_worker)
+            server = build_server(settings, load_in_worker, reload_settings=loader.load)
         else:
-            server = build_server(settings, lambda: load_app(target))
+            server = build_server(settings, lambda: load_app(target),
+                                  reload_settings=loader.load)
     except (SettingsError, AppLoadError, BindError, OSError, RuntimeError) as error:
         print(f"tapster: error: {error}", file=sys.stderr)
         return 1

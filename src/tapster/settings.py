@@ -319,6 +319,7 @@ class Settings:
         "logging",
         "Write an access log line per request to FILE ('-' for stdout); off by default.",
         metavar="FILE",
+        aliases=("--access-logfile",),
         why="Off, as in gunicorn: formatting a line per request costs throughput; a proxy in "
         "front usually logs already.",
     )
@@ -326,8 +327,34 @@ class Settings:
         GUNICORN_ACCESS_LOG_FORMAT,
         "logging",
         "Access log format, with gunicorn's atoms (h, l, u, t, r, m, U, q, H, s, b, B, f, a, "
-        "T, D, M, L, p).",
+        "T, D, M, L, p, {header}i, {variable}e), or 'json' for one JSON object per line.",
+        aliases=("--access-logformat",),
         why="gunicorn's default format, so existing log parsers keep working.",
+    )
+    error_log: str = _setting(
+        "-",
+        "logging",
+        "Write the error log (start-up, errors, tracebacks) to FILE ('-' for stderr).",
+        metavar="FILE",
+        aliases=("--error-logfile",),
+        why="stderr, where a process manager (systemd, a container runtime) collects it.",
+    )
+    error_log_format: str = _setting(
+        "text",
+        "logging",
+        "Error log lines as text, or 'json' for one JSON object per line (time, level, pid, "
+        "logger, message, traceback).",
+        choices=("text", "json"),
+        why="Text for a person reading a terminal; JSON for a log collector.",
+    )
+    log_config: str | None = _setting(
+        None,
+        "logging",
+        "Configure logging from FILE, a logging.config.dictConfig dictionary in JSON or "
+        "TOML (a config file may give the table itself); tapster then adds no handler of "
+        "its own, and the access log is on when the tapster.access logger has a handler.",
+        metavar="FILE",
+        why="None: tapster's own handlers (--error-log, --access-log) suffice for most.",
     )
     server_header: str = _setting(
         "tapster",
@@ -476,6 +503,7 @@ def settings_reference() -> str:
     ]
     for item in dataclasses.fields(Settings):
         flag = item.metadata.get("flag") or "--" + item.name.replace("_", "-")
+        flag = "`, `".join([flag, *item.metadata.get("aliases", ())])
         default = item.default if item.default is not dataclasses.MISSING else []
         if default is False:
             shown = "off"

@@ -145,8 +145,21 @@ def test_stream_template_keeps_request_context(app):
 def test_missing_template(app):
     from jinja2 import TemplateNotFound
 
-    with app.test_request_context(), pytest.raises(TemplateNotFound):
+    with app.test_request_context(), pytest.raises(TemplateNotFound) as caught:
         render_template("nope.html")
+    assert str(caught.value) == "nope.html"
+
+
+def test_missing_template_in_debug_says_where_it_looked(app):
+    from jinja2 import TemplateNotFound
+
+    app.debug = True
+    app.register_blueprint(Blueprint("admin", __name__, template_folder="admin_templates"))
+    with app.test_request_context(), pytest.raises(TemplateNotFound) as caught:
+        render_template("nope.html")
+    folder = f"{app.root_path}/templates"
+    assert str(caught.value) == (f"'nope.html' not found; searched: {folder}, "
+                                 f"{__file__.rsplit('/', 1)[0]}/admin_templates (does not exist)")
 
 
 def test_auto_reload_follows_debug(app):

@@ -248,6 +248,7 @@ class Master:
         reuse_port: bool = False,
         backlog: int = 2048,
         preloaded: bool = False,
+        on_reload: Callable[[], bool] | None = None,
     ) -> None:
         self.listeners = list(listeners)
         self._start_worker = start_worker
@@ -260,6 +261,9 @@ class Master:
         self.reuse_port = reuse_port
         self.backlog = backlog
         self.preloaded = preloaded
+        #: Called on SIGHUP before new workers start (to read settings again,
+        #: and update this master's); when it returns False, nothing reloads.
+        self.on_reload = on_reload
         #: Live workers by process id.
         self.children: dict[int, _Child] = {}
         self.exit_status = 0
@@ -370,6 +374,8 @@ class Master:
                     log.info("SIGTTOU received: keeping the last worker")
 
     def _reload(self) -> None:
+        if self.on_reload is not None and not self.on_reload():
+            return
         serving = [child for child in self.children.values() if child.stop_sent_at is None]
         log.info("SIGHUP received: starting %d new workers%s, then stopping the old ones",
                  self.target, "" if not self.preloaded else

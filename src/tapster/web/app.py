@@ -955,8 +955,8 @@ class App(Scaffold):
         port of ``SERVER_NAME``); ``debug`` sets debug mode. Other keyword
         arguments are server settings (``threads=``, ``backlog=``,
         ``access_log=``...; see ``tapster.Settings``), the ones ``tapster
-        serve`` takes. Unlike Flask's development server, this one is fit
-        for production.
+        serve`` takes, and ``config=`` a config file, as its ``--config``.
+        Unlike Flask's development server, this one is fit for production.
 
         In debug mode, as with Flask, the reloader restarts the server when
         code changes (``use_reloader``, with ``extra_files`` that also

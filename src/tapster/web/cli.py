@@ -573,9 +573,10 @@ def run_command(
     when code changes and unhandled exceptions show the debug page.
     """
     # The framework reaches the server only here, where it must serve.
+    from tapster.config_sources import load_settings
     from tapster.net import BindError
     from tapster.net.reloader import is_server_process
-    from tapster.settings import Settings, SettingsError
+    from tapster.settings import SettingsError
     from tapster.wsgi import serve
     from tapster.wsgi.server import build_server, configure_logging
 
@@ -626,8 +627,9 @@ def run_command(
             serve(app, **options)  # the server, or the reloader's server process
         else:
             # The reloader: it never calls load(), its server process does.
-            settings = Settings.from_options(options)
-            configure_logging(settings.log_level)
+            # The same sources as serve(): TAPSTER_SERVE_* variables under the options.
+            settings = load_settings(options, options_source="tapster run").settings
+            configure_logging(settings)
             build_server(settings, load).run()
     except (SettingsError, BindError, OSError, RuntimeError) as error:
         raise click.ClickException(str(error)) from None

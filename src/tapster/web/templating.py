@@ -9,6 +9,7 @@ passed to ``render_template`` win over both.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,14 @@ class DispatchingJinjaLoader(BaseLoader):
         if explain:
             tried = ", ".join(repr(getattr(owner, "name", owner)) for owner in attempts)
             self.app.logger.info("Template %r not found; searched: %s", template, tried)
+        if self.app.debug:
+            # In debug mode the error says where it looked: the common mistake
+            # is a folder name or a path relative to the wrong directory.
+            folders = [folder if os.path.isdir(folder) else f"{folder} (does not exist)"
+                       for _owner, loader in self._loaders()
+                       for folder in getattr(loader, "searchpath", ())]
+            where = ", ".join(folders) if folders else "no template folder is configured"
+            raise TemplateNotFound(template, f"{template!r} not found; searched: {where}")
         raise TemplateNotFound(template)
 
     def _loaders(self) -> Iterator[tuple[Any, BaseLoader]]:

@@ -11,8 +11,12 @@ as the server process and restarts it when code changes.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
+import logging.config
 import os
+import re
 import signal
 import socket
 import ssl
@@ -140,8 +144,11 @@ class Server:
         self.environ_memo: dict[Any, dict[str, Any]] = {}
         #: Whether each (memoized) Request carries a Forwarded or X-Forwarded-* field.
         self.proxied_memo: dict[Any, bool] = {}
+        #: None when the access log is off: then nothing of it runs per request.
         self.access_log = (
-            AccessLog(settings.access_log_format) if settings.access_log is not None else None
+            AccessLog(settings.access_log_format, colour=access_log_colour(settings))
+            if access_log_enabled(settings)
+            else None
         )
         self.pool = ThreadPool(settings.threads, track_jobs=worker is not None)
         self.reactor = Reactor(
@@ -206,8 +213,7 @@ class Server:
         try:
             pid_file.write()
             if self.worker is None:
-                for listener in self.listeners:
-                    log.info("Listening at: %s", _url(listener, self.tls_context is not None))
+                log_banner(self.listeners, self.settings)
             else:
                 self._beat(time.monotonic())  # the first beat tells the master: ready
             self.started.set()
@@ -314,35 +320,150 @@ def _url(listener: Listener, tls: bool) -> str:
     return "https" + url[4:] if tls and url.startswith("http:") else url
 
 
-def configure_logging(level: str) -> None:
-    """Send tapster's logs to stderr, unless the application configured them."""
-    logger = logging.getLogger("tapster")
-    logger.setLevel(level.upper())
-    if not logger.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(
-            logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] %(message)s",
-                              "%Y-%m-%d %H:%M:%S %z")
-        )
-        logger.addHandler(handler)
+#: Marks the handlers tapster installed itself: a reload (SIGHUP) replaces
+#: these, and never a handler the application or --log-config set up.
+_OWN_HANDLER = "_tapster_own_handler"
+
+# Control characters in the values logged (an exception message, a request
+# target): written as \xNN so that no value starts a line of its own.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def configure_access_log(target: str | None) -> None:
-    """Route the ``tapster.access`` logger to ``target`` (a path, or '-' for stdout)."""
-    if target is None:
-        return
-    logger = logging.getLogger("tapster.access")
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    if logger.handlers:
-        return
+class _EscapingFormatter(logging.Formatter):
+    """A formatter that escapes control characters in the arguments of a message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(
+                _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", arg)
+                if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return super().format(record)
+
+
+class _JsonFormatter(_EscapingFormatter):
+    """Error log records as JSON lines: time, level, pid, logger, message, traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        super().format(record)  # fills record.message (escaped) and record.exc_text
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "pid": record.process,
+            "logger": record.name,
+            "message": record.message,
+        }
+        if record.exc_text:
+            entry["traceback"] = record.exc_text
+        return json.dumps(entry)
+
+
+def _handler(target: str, default_stream: Any) -> logging.Handler:
     handler: logging.Handler
     if target == "-":
-        handler = logging.StreamHandler(sys.stdout)
+        handler = logging.StreamHandler(default_stream)
     else:
         handler = logging.FileHandler(target)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    logger.addHandler(handler)
+    setattr(handler, _OWN_HANDLER, True)
+    return handler
+
+
+def _remove_own_handlers(logger: logging.Logger) -> None:
+    for handler in list(logger.handlers):
+        if getattr(handler, _OWN_HANDLER, False):
+            logger.removeHandler(handler)
+            handler.close()
+
+
+def configure_logging(settings: Settings) -> None:
+    """Set up the error log and the access log as the settings say.
+
+    With ``log_config``, ``logging.config.dictConfig`` does it all and
+    tapster adds nothing. Otherwise the ``tapster`` loggers go to
+    ``error_log`` (stderr by default) unless the application configured
+    logging itself, and ``tapster.access`` to ``access_log`` when set.
+    Called again on SIGHUP: tapster's own handlers are replaced (files
+    reopened), any other is left alone. Raises ``SettingsError`` when the
+    ``log_config`` dictionary is wrong.
+    """
+    from ..config_sources import read_log_config
+
+    logger = logging.getLogger("tapster")
+    access = logging.getLogger("tapster.access")
+    _remove_own_handlers(logger)
+    _remove_own_handlers(access)
+    if settings.log_config is not None:
+        try:
+            logging.config.dictConfig(read_log_config(settings.log_config))
+        except (ValueError, TypeError, AttributeError, ImportError) as error:
+            raise SettingsError(f"log_config: {error}") from None
+        return
+    logger.setLevel(settings.log_level.upper())
+    if not logger.handlers and not logging.getLogger().handlers:
+        handler = _handler(settings.error_log, sys.stderr)
+        if settings.error_log_format == "json":
+            handler.setFormatter(_JsonFormatter())
+        else:
+            handler.setFormatter(
+                _EscapingFormatter("[%(asctime)s] [%(process)d] [%(levelname)s] %(message)s",
+                                   "%Y-%m-%d %H:%M:%S %z")
+            )
+        logger.addHandler(handler)
+    if settings.access_log is not None:
+        access.setLevel(logging.INFO)
+        access.propagate = False
+        if not access.handlers:
+            handler = _handler(settings.access_log, sys.stdout)
+            # The line is escaped already (access_log.escape).
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            access.addHandler(handler)
+
+
+def access_log_enabled(settings: Settings) -> bool:
+    """Whether to log each request: ``access_log`` is set, or ``log_config`` gave it a handler."""
+    if settings.access_log is not None:
+        return True
+    return settings.log_config is not None and bool(logging.getLogger("tapster.access").handlers)
+
+
+def access_log_colour(settings: Settings) -> bool:
+    """Whether the access log's status codes are coloured: on a terminal, without NO_COLOR."""
+    return (
+        settings.access_log == "-"
+        and settings.log_config is None
+        and not os.environ.get("NO_COLOR")  # https://no-color.org: set and not empty
+        and sys.stdout.isatty()
+    )
+
+
+def log_banner(
+    listeners: Sequence[Listener], settings: Settings, workers: int | None = None
+) -> None:
+    """The start-up lines: each address as a URL, the processes and threads, how to stop."""
+    for listener in listeners:
+        note = ""
+        if not listener.is_unix and listener.host in ("0.0.0.0", "::"):
+            note = " (every IPv4 address)" if listener.host == "0.0.0.0" else " (every address)"
+        log.info("Listening at: %s%s", _url(listener, settings.certfile is not None), note)
+    pid = os.getpid()
+    if workers is None:
+        processes = f"1 process (pid {pid}), up to {settings.threads} threads"
+    else:
+        processes = (f"master pid {pid}, {workers} worker{'s' if workers != 1 else ''} "
+                     f"x up to {settings.threads} threads")
+    interactive = (sys.stdin is not None and sys.stdin.isatty()) or sys.stderr.isatty()
+    stop = "Press Ctrl-C to stop" if interactive else f"Stop with SIGTERM (kill {pid})"
+    log.info("tapster %s: %s. %s.", __version__, processes, stop)
+
+
+#: Settings a reload (SIGHUP) cannot apply: they shape the listening
+#: sockets the master keeps open, or the master itself. A change to one of
+#: them is logged as needing a restart, and the running value is kept.
+RESTART_SETTINGS = frozenset({
+    "bind", "host", "port", "backlog", "unix_socket_mode", "reuse_port",
+    "preload", "pid", "reload", "reload_extra_files", "reload_exclude",
+})
 
 
 class Prefork:
@@ -352,7 +473,9 @@ class Prefork:
     exists: a worker that dies or is replaced never closes them. The
     application is ``app`` when given (imported already: ``--preload``, or
     ``serve(app)``), else ``load()`` imports it in each worker, so that a
-    reload (SIGHUP) serves the code as it is on disk now.
+    reload (SIGHUP) serves the code as it is on disk now. With
+    ``reload_settings``, a reload also reads the settings again (the config
+    file and the environment) and the new workers run with them.
     """
 
     def __init__(
@@ -361,6 +484,7 @@ class Prefork:
         app: WSGIApp | None = None,
         load: Callable[[], WSGIApp] | None = None,
         listeners: Sequence[Listener] | None = None,
+        reload_settings: Callable[[], Any] | None = None,
     ) -> None:
         if app is None and load is None:
             raise ValueError("Prefork needs an application or a way to load it")
@@ -371,6 +495,7 @@ class Prefork:
         # start-up, not a failure of every worker (each loads its own after
         # the fork, so that SIGHUP picks up a renewed certificate).
         tls_context(settings)
+        self.reload_settings = reload_settings
         if listeners is None:
             listeners = open_listeners(
                 resolve_binds(settings),
@@ -390,6 +515,7 @@ class Prefork:
             reuse_port=settings.reuse_port,
             backlog=settings.backlog,
             preloaded=app is not None,
+            on_reload=self._reload if reload_settings is not None else None,
         )
 
     def run(self) -> int:
@@ -397,9 +523,7 @@ class Prefork:
         pid_file = PidFile(self.settings.pid)
         try:
             pid_file.write()
-            for listener in self.listeners:
-                log.info("Listening at: %s", _url(listener, self.settings.certfile is not None))
-            log.info("Master %d: %d workers", os.getpid(), self.settings.workers)
+            log_banner(self.listeners, self.settings, workers=self.settings.workers)
             status = self.master.run()
         finally:
             close_listeners(self.listeners)
@@ -413,11 +537,53 @@ class Prefork:
         Server(app, self.settings, listeners=worker.listeners, worker=worker).run()
         return 0
 
+    def _reload(self) -> bool:
+        """On SIGHUP, in the master: read the settings again; False keeps everything as is."""
+        assert self.reload_settings is not None
+        try:
+            new = self.reload_settings().settings
+        except SettingsError as error:
+            log.error("SIGHUP: the configuration is invalid, nothing reloaded: %s", error)
+            return False
+        old = self.settings
+        kept = {}
+        changed = []
+        for name in dataclasses.fields(Settings):
+            before, after = getattr(old, name.name), getattr(new, name.name)
+            if before == after:
+                continue
+            if name.name in RESTART_SETTINGS:
+                kept[name.name] = before
+                log.warning("SIGHUP: %s changed to %r, which needs a restart of the server; "
+                            "keeping %r", name.name, after, before)
+            else:
+                changed.append(f"{name.name}={after!r}")
+        if kept:
+            new = dataclasses.replace(new, **kept)
+        try:
+            configure_logging(new)  # reopens the log files too
+        except SettingsError as error:
+            log.error("SIGHUP: %s; nothing reloaded", error)
+            configure_logging(old)
+            return False
+        self.settings = new
+        master = self.master
+        if new.workers != old.workers:
+            master.target = new.workers
+        master.timeout = new.timeout
+        master.graceful_timeout = new.graceful_timeout
+        master.max_requests = new.max_requests
+        master.max_requests_jitter = new.max_requests_jitter
+        log.info("SIGHUP: settings reloaded%s", ": " + ", ".join(changed) if changed
+                 else " (unchanged)")
+        return True
+
 
 def build_server(
     settings: Settings,
     load: Callable[[], WSGIApp] | None = None,
     app: WSGIApp | None = None,
+    reload_settings: Callable[[], Any] | None = None,
 ) -> Server | Prefork | Reloader:
     """What serves with these settings, listening already: ``run()`` it.
 
@@ -427,8 +593,10 @@ def build_server(
     comes back instead: it opens the sockets and runs this same program
     again as its server process, without loading the application itself (an
     application that fails to import then waits for a fix in the reloader
-    rather than ending it). Raises ``BindError`` when a socket cannot be
-    opened, and what ``load`` raises.
+    rather than ending it). ``reload_settings`` (a ``SettingsLoader``'s
+    ``load``) lets a prefork master read its settings again on SIGHUP.
+    Raises ``BindError`` when a socket cannot be opened, and what ``load``
+    raises.
     """
     listeners: list[Listener] | None = None
     if settings.reload:
@@ -438,7 +606,8 @@ def build_server(
     if settings.needs_master:
         if app is None and settings.preload:
             app = load()  # type: ignore[misc]
-        return Prefork(settings, app=app, load=load, listeners=listeners)
+        return Prefork(settings, app=app, load=load, listeners=listeners,
+                       reload_settings=reload_settings)
     return Server(app if app is not None else load(), settings, listeners)  # type: ignore[misc]
 
 
@@ -459,18 +628,23 @@ def _reloader(settings: Settings) -> Reloader:
         raise
 
 
-def serve(app: WSGIApp, **options: Any) -> None:
+def serve(app: WSGIApp, *, config: str | None = None, **options: Any) -> None:
     """Serve the WSGI application ``app`` until SIGTERM or SIGINT.
 
     ``options`` are the fields of ``tapster.Settings`` (``bind``, ``threads``,
     ``workers``, ``keepalive_timeout``, ``reload``, ...); an unknown one raises
-    ``SettingsError``. With ``workers`` > 1 the workers are forked from this
-    process with ``app`` as it is (as with ``--preload``). Raises
-    ``SystemExit(1)`` when the workers keep failing to start.
+    ``SettingsError``. They win over ``TAPSTER_SERVE_*`` variables, which win
+    over the config file ``config`` (TOML or Python, as ``--config``). With
+    ``workers`` > 1 the workers are forked from this process with ``app`` as
+    it is (as with ``--preload``), and SIGHUP reads the config file and the
+    variables again. Raises ``SystemExit(1)`` when the workers keep failing
+    to start.
     """
-    settings = Settings.from_options(options)
-    configure_logging(settings.log_level)
-    configure_access_log(settings.access_log)
-    status = build_server(settings, app=app).run()
+    from ..config_sources import SettingsLoader
+
+    loader = SettingsLoader(options, config=config, options_source="serve() argument")
+    settings = loader.load().settings
+    configure_logging(settings)
+    status = build_server(settings, app=app, reload_settings=loader.load).run()
     if status:
         raise SystemExit(status)
