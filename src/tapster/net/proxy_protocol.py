@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .stage import SetupStage
+
 if TYPE_CHECKING:
     from .reactor import Reactor
 
@@ -159,7 +161,7 @@ def _parse_v2(data: bytes) -> ProxyHeader:
     return ProxyHeader(2)
 
 
-class ProxyHeaderReader:
+class ProxyHeaderReader(SetupStage):
     """The first stage of a connection from a trusted proxy: read its PROXY header.
 
     A reactor handler, on the loop thread only. It reads exactly the
@@ -169,7 +171,7 @@ class ProxyHeaderReader:
     deadline, is closed.
     """
 
-    __slots__ = ("_buffer", "_then", "armed", "deadline", "fd", "reactor", "registered", "sock")
+    __slots__ = ("_buffer",)
 
     def __init__(
         self,
@@ -178,13 +180,7 @@ class ProxyHeaderReader:
         deadline: float,
         then: Callable[[ProxyHeader], None],
     ) -> None:
-        self.sock = sock
-        self.fd = sock.fileno()
-        self.reactor = reactor
-        self.deadline = deadline
-        self.armed = False
-        self.registered = False
-        self._then = then
+        super().__init__(sock, reactor, deadline, then)
         self._buffer = b""
 
     def on_readable(self) -> None:
@@ -232,14 +228,3 @@ class ProxyHeaderReader:
         log.debug("closed a connection from a trusted proxy: no PROXY header in time")
         self.close()
 
-    def on_shutdown(self) -> None:
-        """The server stops: nothing was served on this connection yet; close."""
-        self.close()
-
-    def close(self) -> None:
-        """Close the socket and forget the connection."""
-        self.reactor.forget(self)
-        try:
-            self.sock.close()
-        except OSError:
-            pass

@@ -15,6 +15,8 @@ import ssl
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .stage import SetupStage
+
 if TYPE_CHECKING:
     from .reactor import Reactor
 
@@ -89,7 +91,7 @@ def _reason(error: BaseException) -> str:
     return getattr(error, "strerror", None) or str(error)
 
 
-class TLSHandshake:
+class TLSHandshake(SetupStage):
     """The stage of a connection that runs the TLS handshake, on the loop thread.
 
     A reactor handler: every readiness report retries ``do_handshake()``;
@@ -100,18 +102,7 @@ class TLSHandshake:
     deadline.
     """
 
-    __slots__ = (
-        "_then",
-        "armed",
-        "context",
-        "deadline",
-        "fd",
-        "peer",
-        "plain_answer",
-        "reactor",
-        "registered",
-        "sock",
-    )
+    __slots__ = ("context", "peer", "plain_answer")
 
     def __init__(
         self,
@@ -123,18 +114,12 @@ class TLSHandshake:
         then: Callable[[ssl.SSLSocket], None],
         plain_answer: bytes = b"",
     ) -> None:
-        #: The plain socket until the first readiness wraps it in TLS.
-        self.sock: socket.socket = sock
+        #: ``sock`` is the plain socket until the first readiness wraps it in TLS.
+        super().__init__(sock, reactor, deadline, then)
         self.context = context
         #: Sent in the clear to a client that spoke plain HTTP to this TLS port.
         self.plain_answer = plain_answer
-        self.fd = sock.fileno()
         self.peer = peer
-        self.reactor = reactor
-        self.deadline = deadline
-        self.armed = False
-        self.registered = False
-        self._then = then
 
     def on_readable(self) -> None:
         """Take the handshake one step further; hand over once it is done."""
@@ -186,17 +171,6 @@ class TLSHandshake:
                   _describe_peer(self.peer))
         self.close()
 
-    def on_shutdown(self) -> None:
-        """The server stops: no request was received on this connection; close."""
-        self.close()
-
-    def close(self) -> None:
-        """Close the socket and forget the connection."""
-        self.reactor.forget(self)
-        try:
-            self.sock.close()
-        except OSError:
-            pass
 
 
 def _describe_peer(peer: object) -> str:

@@ -78,6 +78,16 @@ def resolve_binds(settings: Settings) -> list[Bind]:
     return inherited_systemd_binds() or [parse_bind(f"127.0.0.1:{DEFAULT_PORT}")]
 
 
+def listen(settings: Settings, reuse_port: bool | None = None) -> list[Listener]:
+    """The listening sockets of ``settings``, opened (``reuse_port`` overrides the setting)."""
+    return open_listeners(
+        resolve_binds(settings),
+        backlog=settings.backlog,
+        unix_socket_mode=settings.unix_socket_mode,
+        reuse_port=settings.reuse_port if reuse_port is None else reuse_port,
+    )
+
+
 class Server:
     """A running (or ready) tapster server for one WSGI application in this process.
 
@@ -100,12 +110,7 @@ class Server:
         #: socket is opened, so that a bad certificate leaves nothing open).
         self.tls_context = tls_context(settings)
         if listeners is None:
-            listeners = open_listeners(
-                resolve_binds(settings),
-                backlog=settings.backlog,
-                unix_socket_mode=settings.unix_socket_mode,
-                reuse_port=settings.reuse_port,
-            )
+            listeners = listen(settings)
         self.listeners = list(listeners)
         #: Keyword arguments of every connection's ``RequestParser``.
         self.parser_limits = {
@@ -497,12 +502,7 @@ class Prefork:
         tls_context(settings)
         self.reload_settings = reload_settings
         if listeners is None:
-            listeners = open_listeners(
-                resolve_binds(settings),
-                backlog=settings.backlog,
-                unix_socket_mode=settings.unix_socket_mode,
-                reuse_port=settings.reuse_port,
-            )
+            listeners = listen(settings)
         self.listeners = list(listeners)
         self.master = Master(
             self.listeners,
@@ -612,10 +612,7 @@ def build_server(
 
 
 def _reloader(settings: Settings) -> Reloader:
-    listeners = open_listeners(
-        resolve_binds(settings), backlog=settings.backlog,
-        unix_socket_mode=settings.unix_socket_mode,
-    )
+    listeners = listen(settings, reuse_port=False)
     try:
         return Reloader(
             listeners,
