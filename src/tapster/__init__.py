@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+from . import web
 from .settings import Settings, SettingsError
 from .web import (
     App,
@@ -86,24 +87,11 @@ __all__ = [
     "url_for",
 ]
 
-_LAZY_WEB_NAMES = frozenset(
-    [
-        "get_template_attribute",
-        "render_template",
-        "render_template_string",
-        "stream_template",
-        "stream_template_string",
-    ]
-)
-
-
 def __getattr__(name: str) -> Any:
     if name == "serve":  # the server, imported on first use
         from .wsgi import serve
 
         return serve
-    if name in _LAZY_WEB_NAMES:  # the framework's lazily imported names (templates)
-        from . import web
-
+    if name in web.__all__:  # the framework's lazily imported names (templates)
         return getattr(web, name)
     raise AttributeError(f"module 'tapster' has no attribute {name!r}")

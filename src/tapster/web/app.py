@@ -42,7 +42,7 @@ from .logging import create_logger
 from .request import Request, _split_blueprint_path
 from .response import Response
 from .routing import BuildError, Map, MapAdapter, RequestRedirect, Rule
-from .scaffold import Scaffold, send_file_max_age, setupmethod
+from .scaffold import Scaffold, registering, send_file_max_age, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .signals import (
     appcontext_tearing_down,
@@ -437,11 +437,7 @@ class App(Scaffold):
     def template_filter(self, name: str | None = None) -> Callable[[F], F]:
         """Register the decorated function as a template filter (``{{ value|name }}``)."""
 
-        def decorator(f: F) -> F:
-            self.add_template_filter(f, name=name)
-            return f
-
-        return decorator
+        return registering(self.add_template_filter, name)
 
     @setupmethod
     def add_template_filter(self, f: Callable[..., Any], name: str | None = None) -> None:
@@ -452,11 +448,7 @@ class App(Scaffold):
     def template_test(self, name: str | None = None) -> Callable[[F], F]:
         """Register the decorated function as a template test (``{% if x is name %}``)."""
 
-        def decorator(f: F) -> F:
-            self.add_template_test(f, name=name)
-            return f
-
-        return decorator
+        return registering(self.add_template_test, name)
 
     @setupmethod
     def add_template_test(self, f: Callable[..., bool], name: str | None = None) -> None:
@@ -467,11 +459,7 @@ class App(Scaffold):
     def template_global(self, name: str | None = None) -> Callable[[F], F]:
         """Register the decorated function as a global of every template."""
 
-        def decorator(f: F) -> F:
-            self.add_template_global(f, name=name)
-            return f
-
-        return decorator
+        return registering(self.add_template_global, name)
 
     @setupmethod
     def add_template_global(self, f: Callable[..., Any], name: str | None = None) -> None:

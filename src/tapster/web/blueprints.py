@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .scaffold import Scaffold, setupmethod
+from .scaffold import Scaffold, registering, setupmethod
 
 if TYPE_CHECKING:
     from .app import App
@@ -316,11 +316,7 @@ class Blueprint(Scaffold):
     def app_template_filter(self, name: str | None = None) -> Callable[[F], F]:
         """Register a template filter on the app (``{{ value|name }}``)."""
 
-        def decorator(f: F) -> F:
-            self.add_app_template_filter(f, name=name)
-            return f
-
-        return decorator
+        return registering(self.add_app_template_filter, name)
 
     @setupmethod
     def add_app_template_filter(self, f: Callable[..., Any], name: str | None = None) -> None:
@@ -331,11 +327,7 @@ class Blueprint(Scaffold):
     def app_template_test(self, name: str | None = None) -> Callable[[F], F]:
         """Register a template test on the app (``{% if value is name %}``)."""
 
-        def decorator(f: F) -> F:
-            self.add_app_template_test(f, name=name)
-            return f
-
-        return decorator
+        return registering(self.add_app_template_test, name)
 
     @setupmethod
     def add_app_template_test(self, f: Callable[..., bool], name: str | None = None) -> None:
@@ -346,11 +338,7 @@ class Blueprint(Scaffold):
     def app_template_global(self, name: str | None = None) -> Callable[[F], F]:
         """Register a template global on the app."""
 
-        def decorator(f: F) -> F:
-            self.add_app_template_global(f, name=name)
-            return f
-
-        return decorator
+        return registering(self.add_app_template_global, name)
 
     @setupmethod
     def add_app_template_global(self, f: Callable[..., Any], name: str | None = None) -> None:

@@ -129,6 +129,16 @@ def default_path(request_path: str) -> str:
     return request_path[: request_path.rindex("/")]
 
 
+def cookie_expiry(now: float, max_age: int | None, expires: datetime | None) -> float | None:
+    """When a cookie is dropped (seconds since the epoch): ``Max-Age`` first, then
+    ``Expires``, else ``None`` (at the end of the session). RFC 6265 §5.3 step 3."""
+    if max_age is not None:
+        return now + max_age if max_age > 0 else 0.0
+    if expires is not None:
+        return expires.timestamp()
+    return None
+
+
 @dataclass
 class Cookie:
     """A cookie in the jar, with the attributes of the ``Set-Cookie`` that made it.
@@ -200,12 +210,6 @@ class Cookie:
                 max_age = int(params["max-age"] or "")
             except ValueError:
                 max_age = None  # §5.2.2: an invalid Max-Age is ignored
-        if max_age is not None:
-            expiry: float | None = now + max_age if max_age > 0 else 0.0
-        elif expires is not None:
-            expiry = expires.timestamp()
-        else:
-            expiry = None
         return cls(
             key=key,
             value=value,
@@ -219,7 +223,7 @@ class Cookie:
             secure="secure" in params,
             http_only="httponly" in params,
             same_site=params.get("samesite"),
-            expiry=expiry,
+            expiry=cookie_expiry(now, max_age, expires),
         )
 
     def is_expired(self, now: float | None = None) -> bool:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from .cli import AppGroup
 
-__all__ = ["Scaffold", "get_root_path", "send_file_max_age", "setupmethod"]
+__all__ = ["Scaffold", "get_root_path", "registering", "send_file_max_age", "setupmethod"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,6 +40,16 @@ def send_file_max_age(config: Mapping[str, Any]) -> int | None:
     if isinstance(value, timedelta):
         return int(value.total_seconds())
     return int(value)
+
+
+def registering(add: Callable[..., Any], name: str | None) -> Callable[[F], F]:
+    """A decorator that registers the function it decorates with ``add(f, name=name)``."""
+
+    def decorator(f: F) -> F:
+        add(f, name=name)
+        return f
+
+    return decorator
 
 
 def setupmethod(f: F) -> F:

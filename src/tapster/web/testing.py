@@ -37,7 +37,7 @@ import click.testing
 
 from .. import __version__
 from .cli import ScriptInfo
-from .cookiejar import Cookie, CookieJar
+from .cookiejar import Cookie, CookieJar, cookie_expiry
 from .response import Response, run_wsgi_app
 
 __all__ = [
@@ -584,12 +584,6 @@ class Client:
             expires = datetime.fromtimestamp(expires, timezone.utc)
         elif isinstance(expires, datetime) and expires.tzinfo is None:
             expires = expires.replace(tzinfo=timezone.utc)  # naive times are UTC, as in cookies
-        if max_age is not None:
-            expiry: float | None = now + max_age if max_age > 0 else 0.0
-        elif expires is not None:
-            expiry = expires.timestamp()
-        else:
-            expiry = None
         cookie = Cookie(
             key=key,
             value=value,
@@ -603,7 +597,7 @@ class Client:
             secure=secure,
             http_only=httponly,
             same_site=samesite,
-            expiry=expiry,
+            expiry=cookie_expiry(now, max_age, expires),
         )
         self._jar().store(cookie, now)
 
