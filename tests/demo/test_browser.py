@@ -31,7 +31,6 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.demo.conftest import FAILED_KEY, TEST_MAX_BYTES, DemoServer
@@ -122,12 +121,26 @@ def wait_for_page(driver: WebDriver) -> None:
         " && document.documentElement.dataset.js === 'ready'"), "the page and app.js to load")
 
 
+def navigate(driver: WebDriver, action: Any, message: str) -> None:
+    """Run ``action`` (which leaves the page) and wait until the next page has loaded.
+
+    The old document is marked first and the wait is for a document without the
+    mark. Asking about an element of a page being unloaded (``staleness_of``) can
+    make chromium answer with a transient "unhandled inspector error", so errors
+    during the wait are retried until it times out.
+    """
+    driver.execute_script("document.documentElement.dataset.left = 'yes'")
+    action()
+    WebDriverWait(driver, WAIT, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script(
+            "return document.documentElement.dataset.left !== 'yes'"
+            " && document.readyState === 'complete'"
+            " && document.documentElement.dataset.js === 'ready'"), message)
+
+
 def submit(driver: WebDriver, button: Any) -> None:
     """Click a submit button and wait for the next page to load."""
-    old_page = driver.find_element(By.TAG_NAME, "html")
-    button.click()
-    wait_for(driver, expected_conditions.staleness_of(old_page), "the form to be sent")
-    wait_for_page(driver)
+    navigate(driver, button.click, "the form to be sent and the next page to load")
 
 
 def fill(driver: WebDriver, values: dict[str, str]) -> None:
@@ -215,10 +228,8 @@ def test_sign_up_log_in_write_attach_download_log_out(browser, demo_server, tmp_
                                   ".checkValidity()") is False
     assert browser.find_element(By.CSS_SELECTOR, "#upload-form .hint").text.startswith(
         "big.bin is too big.")
-    old_page = browser.find_element(By.TAG_NAME, "html")
-    browser.execute_script("document.getElementById('upload-form').submit()")
-    wait_for(browser, expected_conditions.staleness_of(old_page), "the upload to be sent")
-    wait_for_page(browser)
+    navigate(browser, lambda: browser.execute_script(
+        "document.getElementById('upload-form').submit()"), "the upload to be sent")
     assert browser.find_element(By.TAG_NAME, "h1").text == "That file is too big"
     assert "Attachments can be up to 64 KiB." in browser.find_element(By.CLASS_NAME, "message").text
     open_page(browser, note_url)
