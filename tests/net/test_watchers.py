@@ -167,6 +167,38 @@ def test_watchfiles_notices_a_change(project):
         watcher.close()
 
 
+def gather(watcher: WatchfilesWatcher, until: str | None, seconds: float) -> set[str]:
+    """Changes answered within ``seconds``, or until ``until`` is among them."""
+    deadline = time.monotonic() + seconds
+    seen: set[str] = set()
+    while until not in seen and time.monotonic() < deadline:
+        seen |= watcher.changes(0.25)
+    return seen
+
+
+def test_watchfiles_restarting_the_watch_loses_no_change(project, tmp_path_factory):
+    # The server reports a module from a folder not watched yet: the watch is
+    # restarted, and a change its old watch had noticed but not answered yet
+    # is still answered, once; a change answered before is not answered again.
+    pytest.importorskip("watchfiles")
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (elsewhere / "lib.py").write_text("")
+    watcher = WatchfilesWatcher(WatchSet([str(project)]))
+    try:
+        assert watcher.changes(0.25) == set()  # the watch begins
+        time.sleep(0.3)
+        views = str(project / "pkg" / "views.py")
+        (project / "pkg" / "views.py").write_text("y = 3\n")
+        assert gather(watcher, views, 10) == {views}
+        (project / "app.py").write_text("x = 5\n")
+        time.sleep(0.05)  # the old watch has noticed it
+        watcher.add_files([str(elsewhere / "lib.py")])
+        assert str(elsewhere) in watcher._folders
+        assert gather(watcher, None, 1.5) == {str(project / "app.py")}
+    finally:
+        watcher.close()
+
+
 def test_make_watcher_prefers_watchfiles_unless_polling_is_forced(project, monkeypatch):
     pytest.importorskip("watchfiles")
     watch = WatchSet([str(project)])

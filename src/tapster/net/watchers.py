@@ -19,7 +19,7 @@ import site
 import sysconfig
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 __all__ = [
@@ -64,9 +64,17 @@ POLL_MAX_FILES = 20_000
 WATCHFILES_STEP_MS = 100
 WATCHFILES_DEBOUNCE_MS = 1000
 
+#: How far before watchfiles' last answer a restarted watch looks back for
+#: modified files: file systems stamp times with a clock that lags the wall
+#: clock by a few milliseconds; less than ``WATCHFILES_STEP_MS``.
+WATCHFILES_RESTART_MARGIN_NS = 50_000_000
+
 #: Environment variable that forces the polling watcher even when watchfiles
 #: is installed (network file systems, and the tests of the fallback).
 FORCE_POLLING_ENV = "TAPSTER_RELOAD_POLL"
+
+#: What tells that a file changed: its modification time (ns) and size.
+Signature = tuple[int, int]
 
 
 def installed_code_paths() -> tuple[str, ...]:
@@ -248,37 +256,55 @@ class PollingWatcher:
         changed |= old.keys() - snapshot.keys()  # removed files
         return changed
 
-    def _scan(self) -> dict[str, tuple[int, int]]:
-        snapshot: dict[str, tuple[int, int]] = {}
-        for path in self._paths():
-            signature = _signature(path)
-            if signature is not None:
-                snapshot[path] = signature
-        return snapshot
+    def _scan(self) -> dict[str, Signature]:
+        return _signatures(self.watch, self.max_files, on_limit=self._warn_limit)
 
-    def _paths(self) -> Iterator[str]:
-        count = 0
-        for path in sorted(self.watch.files):
-            yield path
-        for root in self.watch.roots:
-            for folder, subfolders, names in os.walk(root):
-                subfolders[:] = [name for name in subfolders if not _ignored_dir(name)]
-                for name in names:
-                    path = os.path.join(folder, name)
-                    if path in self.watch.files or not self.watch.wants(path):
-                        continue
-                    count += 1
-                    if count > self.max_files:
-                        if not self._warned:
-                            self._warned = True
-                            log.warning("Reloader: more than %d files under %s; watching "
-                                        "the first %d only (--reload-exclude skips files)",
-                                        self.max_files, root, self.max_files)
-                        return
-                    yield path
+    def _warn_limit(self, root: str) -> None:
+        if not self._warned:
+            self._warned = True
+            log.warning("Reloader: more than %d files under %s; watching the first %d only "
+                        "(--reload-exclude skips files)", self.max_files, root, self.max_files)
 
 
-def _signature(path: str) -> tuple[int, int] | None:
+def _signatures(watch: WatchSet, max_files: int = POLL_MAX_FILES,
+         on_limit: Callable[[str], None] | None = None) -> dict[str, Signature]:
+    """The signature of every wanted file: the single files, then up to ``max_files`` under roots.
+
+    ``on_limit`` is called with the root being walked when the limit is reached.
+    """
+    snapshot: dict[str, Signature] = {}
+    for path in _paths(watch, max_files, on_limit):
+        signature = _signature(path)
+        if signature is not None:
+            snapshot[path] = signature
+    return snapshot
+
+
+def _modified_since(watch: WatchSet, since_ns: int) -> set[str]:
+    """The wanted files modified at or after ``since_ns`` (nanoseconds of the wall clock)."""
+    return {path for path, (mtime_ns, _) in _signatures(watch).items() if mtime_ns >= since_ns}
+
+
+def _paths(watch: WatchSet, max_files: int,
+           on_limit: Callable[[str], None] | None) -> Iterator[str]:
+    yield from sorted(watch.files)
+    count = 0
+    for root in watch.roots:
+        for folder, subfolders, names in os.walk(root):
+            subfolders[:] = [name for name in subfolders if not _ignored_dir(name)]
+            for name in names:
+                path = os.path.join(folder, name)
+                if path in watch.files or not watch.wants(path):
+                    continue
+                count += 1
+                if count > max_files:
+                    if on_limit is not None:
+                        on_limit(root)
+                    return
+                yield path
+
+
+def _signature(path: str) -> Signature | None:
     try:
         status = os.stat(path)
     except OSError:
@@ -299,11 +325,22 @@ class WatchfilesWatcher:
         self.stop = stop or threading.Event()
         self._folders: list[str] = []
         self._events: Iterator[set[tuple[Any, str]]] | None = None
+        self._answered_ns = time.time_ns()
+        self._unseen_since_ns: int | None = None
         self._restart()
 
     def _restart(self) -> None:
-        """(Re)start watching the folders the watch set needs."""
+        """(Re)start watching the folders the watch set needs.
+
+        Closing the old watch drops what it noticed since it last answered,
+        and the new one notices nothing before it begins; so once the new
+        watch has begun (in ``changes``), files modified since the old one
+        last answered count as changed. watchfiles answers only after
+        ``WATCHFILES_STEP_MS`` of quiet, so the margin (for file systems'
+        coarse clocks) never counts a change it already reported.
+        """
         if self._events is not None:
+            self._unseen_since_ns = self._answered_ns - WATCHFILES_RESTART_MARGIN_NS
             self._events.close()  # type: ignore[attr-defined]
         self._folders = [folder for folder in self.watch.folders() if os.path.isdir(folder)]
         self._events = self._watchfiles.watch(
@@ -331,10 +368,15 @@ class WatchfilesWatcher:
         if self.stop.is_set():
             return set()
         try:
-            events = next(self._events)
+            events = next(self._events)  # the first call of a new watch begins it
         except StopIteration:  # the stop event was set
             return set()
-        return {path for _, path in events}
+        changed = {path for _, path in events}
+        if self._unseen_since_ns is not None:
+            changed |= _modified_since(self.watch, self._unseen_since_ns)
+            self._unseen_since_ns = None
+        self._answered_ns = time.time_ns()
+        return changed
 
     def close(self) -> None:
         """Stop the operating system's notifications."""
