@@ -5,9 +5,12 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import decimal
+import json as std_json
 import uuid
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tapster import App, json, jsonify, request
 from tapster.web.json.provider import DefaultJSONProvider
@@ -182,7 +185,28 @@ def test_response_encoding_errors_leave_no_trace(app):
                                       "utf-32", "utf-32-le", "utf-32-be"])
 @pytest.mark.parametrize("text", ['{"a": "é☃"}', "[1, 2]", '"x"', "1", " true", "\n null"])
 def test_loads_bytes_in_every_json_encoding(app, encoding, text):
-    import json as std_json
-
     data = text.encode(encoding)
     assert app.json.loads(data) == std_json.loads(data)
+
+
+JSON_TEXT = st.text(alphabet='{}[]":,. -+0123456789eEtruefalsn\\\t\n\ufeffé\x00x', max_size=30)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(text=JSON_TEXT | st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner), max_leaves=8,
+).map(std_json.dumps))
+def test_loads_agrees_with_the_standard_library_value_for_value_error_for_error(text):
+    # The provider scans an object or array directly (no json.loads set-up): the
+    # result, or the error's message and position, must be json.loads's.
+    provider = DefaultJSONProvider(App(__name__))
+    for document in (text, text.encode("utf-8", "surrogatepass")):
+        try:
+            expected = std_json.loads(document)
+        except ValueError as error:
+            with pytest.raises(type(error)) as raised:
+                provider.loads(document)
+            assert str(raised.value) == str(error)
+        else:
+            assert provider.loads(document) == expected
