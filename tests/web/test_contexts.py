@@ -18,6 +18,8 @@ from tapster import (
     session,
     stream_with_context,
 )
+from tapster.web.globals import LocalProxy
+from tapster.web.request import Request
 
 
 @pytest.fixture
@@ -35,6 +37,22 @@ def test_outside_any_context_the_errors_say_which():
         request.path  # noqa: B018
     assert not request  # a proxy is falsy when unbound
     assert repr(request).endswith("unbound>")
+    assert not isinstance(request, Request)  # and no error: it is a LocalProxy then
+    assert isinstance(request, LocalProxy)
+
+
+def test_proxies_pass_on_every_attribute_but_their_own(app):
+    with app.test_request_context("/p"):
+        real = request._get_current_object()
+        assert type(real) is app.request_class
+        real._private = "kept"
+        assert request._private == "kept"  # names with an underscore reach the request too
+        assert request.__dict__ is real.__dict__
+        assert request.__class__ is app.request_class
+        request.extra = 1  # set on the request itself
+        assert real.extra == 1
+        del request.extra
+        assert not hasattr(real, "extra")
 
 
 def test_app_context(app):

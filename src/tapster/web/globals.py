@@ -119,40 +119,47 @@ class LocalProxy:
         return dir(self._get())
 
 
-class _ContextProxy(LocalProxy):
-    """A ``LocalProxy`` for an attribute of the context in a ``ContextVar``.
+#: What a context proxy answers itself rather than pass on: the ``LocalProxy``
+#: machinery and ``__class__`` (which says ``LocalProxy`` outside a context).
+_PROXY_OWN = frozenset({"_get", "_get_current_object", "__class__"})
 
-    The common use, ``request.args``, is one method call here rather than
-    three frames (``__getattr__``, the getter, the context lookup): views
-    read ``request`` often enough for that to show (about 0.4 µs a read).
+
+def _context_proxy(var: ContextVar[Any], attribute: str, message: str) -> LocalProxy:
+    """A ``LocalProxy`` for ``attribute`` of the context in ``var``.
+
+    Its class (one per proxy) answers every attribute read in
+    ``__getattribute__``, one call: a ``__getattr__`` is only reached after
+    the normal look-up has failed and raised ``AttributeError`` inside, which
+    costs 0.5 µs a read; views read ``request`` often enough for that to show.
     """
+    get_context = var.get
 
-    __slots__ = ("_attribute", "_message", "_var")
+    def current() -> Any:
+        context = get_context(None)
+        if context is None:
+            raise RuntimeError(message)
+        return getattr(context, attribute)
 
-    def __init__(self, var: ContextVar[Any], attribute: str, message: str) -> None:
-        def current() -> Any:
-            context = var.get(None)
+    class ContextProxy(LocalProxy):
+        __slots__ = ()
+
+        def __getattribute__(self, name: str) -> Any:
+            if name in _PROXY_OWN:
+                return object.__getattribute__(self, name)
+            context = get_context(None)
             if context is None:
                 raise RuntimeError(message)
-            return getattr(context, attribute)
+            return getattr(getattr(context, attribute), name)
 
-        super().__init__(current)
-        object.__setattr__(self, "_var", var)
-        object.__setattr__(self, "_attribute", attribute)
-        object.__setattr__(self, "_message", message)
-
-    def __getattr__(self, name: str) -> Any:
-        context = self._var.get(None)
-        if context is None:
-            raise RuntimeError(self._message)
-        return getattr(getattr(context, self._attribute), name)
+    ContextProxy.__qualname__ = ContextProxy.__name__ = f"{attribute.capitalize()}Proxy"
+    return ContextProxy(current)
 
 
 #: The application handling the current request (or of the pushed app context).
-current_app: App = cast("App", _ContextProxy(_cv_app, "app", _NO_APP))
+current_app: App = cast("App", _context_proxy(_cv_app, "app", _NO_APP))
 #: A namespace for data during one application context (one request).
-g: _AppCtxGlobals = cast("_AppCtxGlobals", _ContextProxy(_cv_app, "g", _NO_APP))
+g: _AppCtxGlobals = cast("_AppCtxGlobals", _context_proxy(_cv_app, "g", _NO_APP))
 #: The request being handled.
-request: Request = cast("Request", _ContextProxy(_cv_request, "request", _NO_REQUEST))
+request: Request = cast("Request", _context_proxy(_cv_request, "request", _NO_REQUEST))
 #: The session of the current request (a dict-like object).
-session: Any = _ContextProxy(_cv_request, "session", _NO_REQUEST)
+session: Any = _context_proxy(_cv_request, "session", _NO_REQUEST)
