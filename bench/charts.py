@@ -106,7 +106,7 @@ def framework_from_doc(doc: Path = DOC_PATH) -> dict[str, Any] | None:
     # The in-process table comes first; the one over the server (same shape) after it.
     table = body.split("In-process", 1)[-1].split("Over tapster's server", 1)[0]
     in_process: dict[str, dict[str, float]] = {"tapster": {}, "flask": {}}
-    for row in re.finditer(r"^\| ([\w-]+) \| ([\d,.]+) \| ([\d,.]+) \| [\d.]+x \|$", table, re.M):
+    for row in re.finditer(r"^\| ([\w-]+) \| ([\d,.]+) \| ([\d,.]+) \| [\d.]+x \|.*$", table, re.M):
         in_process["tapster"][row.group(1)] = float(row.group(2).replace(",", ""))
         in_process["flask"][row.group(1)] = float(row.group(3).replace(",", ""))
     if not in_process["tapster"]:

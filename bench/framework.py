@@ -130,8 +130,10 @@ def calls_per_second(app: Callable[..., Any], scenario: tuple[str, str, str, byt
     return calls / elapsed
 
 
-def in_process(seconds: float, rounds: int) -> dict[str, dict[str, float]]:
-    """Median calls/s of each (framework, scenario), rounds interleaved."""
+def in_process(seconds: float, rounds: int
+               ) -> tuple[dict[str, dict[str, float]], dict[str, list[float]]]:
+    """Median calls/s of each (framework, scenario), rounds interleaved; and each
+    round's tapster / Flask ratio per scenario (the two measured back to back)."""
     apps = {"tapster": framework_apps.tapster_app, "flask": framework_apps.flask_app}
     samples: dict[str, dict[str, list[float]]] = {name: {} for name in apps}
     for _round in range(rounds):
@@ -139,10 +141,16 @@ def in_process(seconds: float, rounds: int) -> dict[str, dict[str, float]]:
             for name, app in apps.items():
                 rate = calls_per_second(app, scenario, seconds)
                 samples[name].setdefault(scenario[0], []).append(rate)
-    return {
+    medians = {
         name: {scenario: statistics.median(rates) for scenario, rates in by_scenario.items()}
         for name, by_scenario in samples.items()
     }
+    ratios = {
+        scenario: [ours / theirs
+                   for ours, theirs in zip(rates, samples["flask"][scenario], strict=True)]
+        for scenario, rates in samples["tapster"].items()
+    }
+    return medians, ratios
 
 
 def wrk_script(method: str, body: bytes) -> str:
@@ -196,8 +204,10 @@ def over_server(seconds: int, rounds: int, work_dir: Path) -> dict[str, dict[str
 
 
 def render(command: str, local: dict[str, dict[str, float]],
-           served: dict[str, dict[str, float]] | None) -> str:
-    """The markdown section: one table per measurement, with tapster/Flask ratios."""
+           served: dict[str, dict[str, float]] | None,
+           round_ratios: dict[str, list[float]]) -> str:
+    """The markdown section: one table per measurement, with tapster/Flask ratios
+    (in-process, also the lowest and highest of the rounds)."""
     import flask
 
     import tapster
@@ -211,12 +221,15 @@ def render(command: str, local: dict[str, dict[str, float]],
         "",
         "In-process (the WSGI callable called in a loop, no server; median of the rounds):",
         "",
-        "| scenario | tapster calls/s | Flask calls/s | tapster / Flask |",
-        "|---|---:|---:|---:|",
+        "| scenario | tapster calls/s | Flask calls/s | tapster / Flask "
+        "| rounds: lowest, highest |",
+        "|---|---:|---:|---:|---:|",
     ]
     for scenario, *_ in SCENARIOS:
         ours, theirs = local["tapster"][scenario], local["flask"][scenario]
-        lines.append(f"| {scenario} | {ours:,.0f} | {theirs:,.0f} | {ours / theirs:.2f}x |")
+        low, high = min(round_ratios[scenario]), max(round_ratios[scenario])
+        lines.append(f"| {scenario} | {ours:,.0f} | {theirs:,.0f} | {ours / theirs:.2f}x "
+                     f"| {low:.2f}x, {high:.2f}x |")
     if served:
         lines += [
             "",
@@ -257,13 +270,13 @@ def main(argv: list[str] | None = None) -> int:
     if framework_apps.flask_app is None:
         print("Flask is not installed: run under the project's .venv", file=sys.stderr)
         return 1
-    local = in_process(options.seconds, options.rounds)
+    local, round_ratios = in_process(options.seconds, options.rounds)
     served = None
     if not options.no_server:
         with tempfile.TemporaryDirectory(prefix="tapster-bench-") as work:
             served = over_server(options.wrk_seconds, options.rounds, Path(work))
     command = "python bench/framework.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    section = render(command.strip(), local, served)
+    section = render(command.strip(), local, served, round_ratios)
     print(section)
     write_section("framework", section)
     save_results(command.strip(), local, served)
