@@ -208,14 +208,14 @@ def render(command: str, local: dict[str, dict[str, float]],
            round_ratios: dict[str, list[float]]) -> str:
     """The markdown section: one table per measurement, with tapster/Flask ratios
     (in-process, also the lowest and highest of the rounds)."""
-    import flask
+    from importlib.metadata import version
 
     import tapster
 
     lines = [
         "## Framework: tapster's App against Flask, same app",
         "",
-        f"Command: `{command}` (tapster {tapster.__version__}, Flask {flask.__version__}, "
+        f"Command: `{command}` (tapster {tapster.__version__}, Flask {version('flask')}, "
         f"Python {sys.version.split()[0]}). The app: `bench/framework_apps.py`. Target: "
         "tapster's framework at least 3x Flask's requests per second in-process.",
         "",
