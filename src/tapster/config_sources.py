@@ -288,19 +288,25 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
     options_source: str = "the command line",
     converted: bool = False,
+    defaults: Mapping[str, Any] | None = None,
 ) -> LoadedSettings:
     """Fill ``Settings`` from ``options`` > ``TAPSTER_SERVE_*`` > the config file > defaults.
 
     ``config`` is the config file (``--config``); without it,
     ``TAPSTER_SERVE_CONFIG`` may name one. ``options`` are checked like a
     config file's values unless ``converted`` (argparse made them from text
-    already). Raises ``SettingsError`` with one line naming the setting and
-    its source.
+    already). ``defaults`` replace the built-in defaults of some settings
+    (``App.run()``'s port 5000), below every other source. Raises
+    ``SettingsError`` with one line naming the setting and its source.
     """
     environ = os.environ if environ is None else environ
     options = dict(options or {})
     merged: dict[str, Any] = {}
     sources = {name: "default" for name in _FIELDS}
+    for name, value in (defaults or {}).items():
+        if name not in _FIELDS:
+            raise unknown_setting(name, "defaults")
+        merged[name] = check_value(_FIELDS[name], value, "defaults")
     config_file = config if config is not None else (environ.get(CONFIG_ENV) or None)
     if config_file is not None:
         for name, value in read_config_file(config_file).items():
@@ -350,16 +356,19 @@ class SettingsLoader:
         config: str | None = None,
         options_source: str = "the command line",
         converted: bool = False,
+        defaults: Mapping[str, Any] | None = None,
     ) -> None:
         self.options = dict(options)
         self.config = config
         self.options_source = options_source
         self.converted = converted
+        self.defaults = dict(defaults or {})
 
     def load(self) -> LoadedSettings:
         """Settings from the current config file and environment; ``SettingsError`` if wrong."""
         return load_settings(self.options, config=self.config,
-                             options_source=self.options_source, converted=self.converted)
+                             options_source=self.options_source, converted=self.converted,
+                             defaults=self.defaults)
 
 
 def _toml_value(value: Any) -> str:

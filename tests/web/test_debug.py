@@ -226,31 +226,46 @@ def served(monkeypatch):
     return calls
 
 
+RUN_DEFAULTS = {"host": "127.0.0.1", "port": 5000}
+
+
 def test_app_run_in_debug_mode_reloads_and_shows_the_debug_page(served):
     app = App(__name__)
     app.run(debug=True, port=0, load_dotenv=False)
     wrapped, options = served[-1]
     assert isinstance(wrapped, DebuggedApplication) and wrapped.app is app
-    assert options == {"host": "127.0.0.1", "port": 0, "reload": True}
+    assert options == {"port": 0, "reload": True, "defaults": RUN_DEFAULTS}
     assert app.jinja_env.auto_reload  # TEMPLATES_AUTO_RELOAD follows debug mode
 
 
 def test_app_run_without_debug_serves_the_app_itself(served):
     app = App(__name__)
     app.run(port=0, load_dotenv=False)
-    assert served[-1] == (app, {"host": "127.0.0.1", "port": 0, "reload": False})
+    assert served[-1] == (app, {"port": 0, "reload": False, "defaults": RUN_DEFAULTS})
     # use_debugger cannot show tracebacks without debug mode; use_reloader can reload.
     app.run(port=0, load_dotenv=False, use_debugger=True, use_reloader=True,
             extra_files=["settings.toml"], exclude_patterns=["*.tmp"])
-    assert served[-1] == (app, {"host": "127.0.0.1", "port": 0, "reload": True,
+    assert served[-1] == (app, {"port": 0, "reload": True,
                                 "reload_extra_files": ["settings.toml"],
-                                "reload_exclude": ["*.tmp"]})
+                                "reload_exclude": ["*.tmp"], "defaults": RUN_DEFAULTS})
 
 
 def test_app_run_options_turn_either_off_in_debug_mode(served):
     app = App(__name__)
     app.run(debug=True, port=0, load_dotenv=False, use_reloader=False, use_debugger=False)
-    assert served[-1] == (app, {"host": "127.0.0.1", "port": 0, "reload": False})
+    assert served[-1] == (app, {"port": 0, "reload": False, "defaults": RUN_DEFAULTS})
+
+
+def test_app_run_host_and_port_are_given_only_when_the_caller_gives_them(served):
+    # Otherwise TAPSTER_SERVE_* variables and the config file decide; failing
+    # those, SERVER_NAME's host and port (Flask's rule), else 127.0.0.1:5000.
+    app = App(__name__)
+    app.run(load_dotenv=False)
+    assert served[-1] == (app, {"reload": False, "defaults": RUN_DEFAULTS})
+    app.config["SERVER_NAME"] = "localhost:8123"
+    app.run(host="0.0.0.0", load_dotenv=False)
+    assert served[-1] == (app, {"host": "0.0.0.0", "reload": False,
+                                "defaults": {"host": "localhost", "port": 8123}})
 
 
 def test_run_command_help_lists_the_flask_options():

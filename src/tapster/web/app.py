@@ -939,8 +939,10 @@ class App(Scaffold):
     ) -> None:
         """Serve this app on tapster's production server until SIGTERM or Ctrl-C.
 
-        ``host`` defaults to 127.0.0.1 and ``port`` to 5000 (or the host and
-        port of ``SERVER_NAME``); ``debug`` sets debug mode. Other keyword
+        ``host`` and ``port`` win over ``TAPSTER_SERVE_*`` variables and the
+        config file; without any of them, the server listens on the host and
+        port of ``SERVER_NAME``, else on 127.0.0.1:5000. ``debug`` sets debug
+        mode. Other keyword
         arguments are server settings (``threads=``, ``backlog=``,
         ``access_log=``...; see ``tapster.Settings``), the ones ``tapster
         serve`` takes, and ``config=`` a config file, as its ``--config``.
@@ -963,10 +965,16 @@ class App(Scaffold):
                 self.debug = debug_from_environment()
         if debug is not None:
             self.debug = bool(debug)
+        # What is not given here may come from TAPSTER_SERVE_* variables or a
+        # config file; failing those, Flask's defaults: SERVER_NAME's host and
+        # port, else 127.0.0.1:5000.
+        if host:
+            options["host"] = host
+        if port is not None:
+            options["port"] = int(port)
         server_name = self.config.get("SERVER_NAME")
         default_host, _, default_port = (server_name or "").partition(":")
-        host = host or default_host or "127.0.0.1"
-        port = int(port if port is not None else (default_port or 5000))
+        defaults = {"host": default_host or "127.0.0.1", "port": int(default_port or 5000)}
         if use_reloader is not None:
             options["reload"] = use_reloader
         options.setdefault("reload", self.debug)
@@ -984,7 +992,7 @@ class App(Scaffold):
 
         from tapster.wsgi import serve  # the framework loads the server only to run
 
-        serve(application, host=host, port=port, **options)
+        serve(application, defaults=defaults, **options)
 
 
 def _certificate_options(ssl_context: Any) -> dict[str, str]:

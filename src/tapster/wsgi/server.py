@@ -23,7 +23,7 @@ import ssl
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import FrameType
 from typing import Any
 
@@ -625,13 +625,15 @@ def _reloader(settings: Settings) -> Reloader:
         raise
 
 
-def serve(app: WSGIApp, *, config: str | None = None, **options: Any) -> None:
+def serve(app: WSGIApp, *, config: str | None = None,
+          defaults: Mapping[str, Any] | None = None, **options: Any) -> None:
     """Serve the WSGI application ``app`` until SIGTERM or SIGINT.
 
     ``options`` are the fields of ``tapster.Settings`` (``bind``, ``threads``,
     ``workers``, ``keepalive_timeout``, ``reload``, ...); an unknown one raises
     ``SettingsError``. They win over ``TAPSTER_SERVE_*`` variables, which win
-    over the config file ``config`` (TOML or Python, as ``--config``). With
+    over the config file ``config`` (TOML or Python, as ``--config``), which
+    wins over ``defaults`` (settings too: ``App.run()`` gives port 5000). With
     ``workers`` > 1 the workers are forked from this process with ``app`` as
     it is (as with ``--preload``), and SIGHUP reads the config file and the
     variables again. Raises ``SystemExit(1)`` when the workers keep failing
@@ -639,7 +641,8 @@ def serve(app: WSGIApp, *, config: str | None = None, **options: Any) -> None:
     """
     from ..config_sources import SettingsLoader
 
-    loader = SettingsLoader(options, config=config, options_source="serve() argument")
+    loader = SettingsLoader(options, config=config, options_source="serve() argument",
+                            defaults=defaults)
     settings = loader.load().settings
     configure_logging(settings)
     status = build_server(settings, app=app, reload_settings=loader.load).run()
