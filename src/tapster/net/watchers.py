@@ -267,7 +267,7 @@ class PollingWatcher:
 
 
 def _signatures(watch: WatchSet, max_files: int = POLL_MAX_FILES,
-         on_limit: Callable[[str], None] | None = None) -> dict[str, Signature]:
+                on_limit: Callable[[str], None] | None = None) -> dict[str, Signature]:
     """The signature of every wanted file: the single files, then up to ``max_files`` under roots.
 
     ``on_limit`` is called with the root being walked when the limit is reached.
