@@ -117,6 +117,7 @@ _ASCII_STARTS = frozenset(bytes([byte]) for byte in b'{["-0123456789tfn \t\r\n')
 
 # The standard library's own scanner (C when available), as json.loads uses it.
 _scan_value = json.JSONDecoder().scan_once
+_CONTAINER_STARTS = frozenset("{[")
 
 
 def _decode(text: str) -> Any:
@@ -138,9 +139,6 @@ def _decode(text: str) -> Any:
             if end == len(text):
                 return value
     return json.loads(text)
-
-
-_CONTAINER_STARTS = frozenset("{[")
 
 
 class DefaultJSONProvider(JSONProvider):
