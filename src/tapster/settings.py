@@ -202,6 +202,15 @@ class Settings:
         why="Reading and discarding 1 MiB takes about a millisecond, cheaper than a new "
         "connection; a larger unread body is not worth reading, so the connection closes.",
     )
+    buffer_chunked_bodies: bool = _setting(
+        False,
+        "limits",
+        "Read a chunked request body whole (past 1 MiB into a temporary file) before calling "
+        "the application, and give it CONTENT_LENGTH: for applications that read a body without "
+        "CONTENT_LENGTH as empty, as Django does.",
+        why="Off: a chunked body streams to the application as it arrives, which PEP 3333 "
+        "applications read with wsgi.input_terminated; waitress always buffers.",
+    )
 
     # -- time-outs -----------------------------------------------------------------------
     head_timeout: float = _setting(

@@ -7,6 +7,7 @@ must return what it would return from a file.
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import io
 import json
@@ -210,3 +211,64 @@ def test_client_aborting_an_upload_leaves_the_server_serving(serve_app, caplog):
     [response] = parse_responses(server.exchange(
         b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"))
     assert response.body == b"3"
+
+
+# -- --buffer-chunked-bodies: the body read whole first, with CONTENT_LENGTH -----------------
+
+
+def length_reporter(environ, start_response):
+    """What an application that trusts only CONTENT_LENGTH (as Django does) reads."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length)
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps({"length": environ.get("CONTENT_LENGTH"), "read": len(body),
+                        "sha256": hashlib.sha256(body).hexdigest()}).encode()]
+
+
+@pytest.mark.parametrize("size", [0, len(BODY), 3 * 1024 * 1024], ids=["empty", "small", "spooled"])
+def test_buffered_chunked_body_has_a_content_length(serve_app, size):
+    server = serve_app(length_reporter, buffer_chunked_bodies=True)
+    body = (BODY * (size // len(BODY) + 1))[:size]
+    pieces = [body[start:start + 70_000] for start in range(0, size, 70_000)]
+    request = (b"POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+               + chunked(pieces))
+    [response] = parse_responses(server.exchange(request))
+    assert json.loads(response.body) == {"length": str(size), "read": size,
+                                         "sha256": hashlib.sha256(body).hexdigest()}
+
+
+def test_without_buffering_such_an_application_reads_nothing(serve_app):
+    # The default streams: no CONTENT_LENGTH, so an application that needs one
+    # reads an empty body. This is what the setting is for.
+    server = serve_app(length_reporter)
+    request = (b"POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+               + chunked([BODY]))
+    [response] = parse_responses(server.exchange(request))
+    assert json.loads(response.body)["read"] == 0
+
+
+def test_a_buffered_body_over_the_limit_is_413_before_the_application_runs(serve_app):
+    calls = []
+
+    def app(environ, start_response):
+        calls.append(environ)
+        return length_reporter(environ, start_response)
+
+    server = serve_app(app, buffer_chunked_bodies=True, max_body_bytes=1000)
+    request = (b"POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+               + chunked([b"x" * 600, b"y" * 600]))
+    [response] = parse_responses(server.exchange(request))
+    assert response.status == 413 and response.closes
+    assert calls == []
+
+
+def test_a_buffered_body_sends_100_continue_first(serve_app):
+    server = serve_app(length_reporter, buffer_chunked_bodies=True)
+    with server.connect() as sock:
+        sock.sendall(b"POST /upload HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n")
+        reader = ResponseReader(sock)
+        assert reader.read_response().status == 100
+        sock.sendall(chunked([BODY]))
+        response = reader.read_response()
+    assert json.loads(response.body)["read"] == len(BODY)

@@ -2,14 +2,21 @@
 
 Nothing is read before the application asks, so a large upload streams
 through a few buffers instead of being held whole, and ``100 Continue`` is
-sent only when the application starts reading (RFC 9110 §10.1.1).
+sent only when the application starts reading (RFC 9110 §10.1.1). The one
+exception is opt-in: ``spool_body`` reads a chunked body whole first
+(``--buffer-chunked-bodies``), for applications that need its length.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterator
+from typing import IO
 
-__all__ = ["EMPTY_BODY", "RequestBody"]
+__all__ = ["EMPTY_BODY", "SPOOL_MEMORY_BYTES", "RequestBody", "spool_body"]
+
+#: How much of a spooled body stays in memory; the rest goes to a temporary file.
+SPOOL_MEMORY_BYTES = 1024 * 1024
 
 
 class RequestBody:
@@ -113,3 +120,22 @@ def _no_body() -> bytes:
 
 #: The ``wsgi.input`` of every request without a body: stateless, so shared.
 EMPTY_BODY = RequestBody(_no_body)
+
+
+def spool_body(read_piece: Callable[[], bytes]) -> IO[bytes]:
+    """The whole body that ``read_piece`` gives (as ``RequestBody`` takes it), in memory
+    up to ``SPOOL_MEMORY_BYTES`` and in a temporary file beyond.
+
+    The file is left at the body's end (``tell()`` is its length); the
+    caller seeks back and closes it. Errors reading the body propagate.
+    """
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115
+    try:
+        while True:
+            piece = read_piece()
+            if not piece:
+                return spool
+            spool.write(piece)
+    except BaseException:
+        spool.close()
+        raise

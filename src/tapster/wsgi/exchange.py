@@ -36,7 +36,7 @@ from ..http import (
     frame_response,
 )
 from ..http.response import reason_phrase
-from .body import EMPTY_BODY, RequestBody
+from .body import EMPTY_BODY, RequestBody, spool_body
 from .environ import request_environ
 from .errors import ClientGone, InputError
 from .file_wrapper import FileWrapper
@@ -115,7 +115,12 @@ class Exchange:
                 apply_forwarded(environ, server.trusted_peers)
         started = time.monotonic() if server.access_log is not None else 0.0
         result = None
+        spool = None
         try:
+            if request.chunked and server.settings.buffer_chunked_bodies:
+                spool = environ["wsgi.input"] = spool_body(self._read_piece)
+                environ["CONTENT_LENGTH"] = str(spool.tell())
+                spool.seek(0)
             result = server.app(environ, self.start_response)
             self._send_result(result)
         except ClientGone:
@@ -123,6 +128,8 @@ class Exchange:
         except Exception as error:
             self._fail(error)
         finally:
+            if spool is not None:
+                spool.close()
             close = None if type(result) is list else getattr(result, "close", None)
             if close is not None:
                 try:
