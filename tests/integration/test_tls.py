@@ -160,7 +160,9 @@ def test_plain_http_to_the_tls_port_is_answered_400_and_closed(serve_app, certs,
     assert _get(server, certs) == 200  # still serving
 
 
-def test_stalled_handshakes_are_closed_at_the_head_timeout_and_block_nobody(serve_app, certs):
+def test_stalled_handshakes_are_closed_at_the_head_timeout_and_block_nobody(serve_app, certs,
+                                                                           caplog):
+    caplog.set_level(logging.DEBUG, logger="tapster.error")
     server = serve_app(apps.hello, threads=1, head_timeout=1.0, **tls_options(certs))
     silent = [server.connect(timeout=10) for _ in range(3)]
     partial = server.connect(timeout=10)
@@ -177,6 +179,9 @@ def test_stalled_handshakes_are_closed_at_the_head_timeout_and_block_nobody(serv
     finally:
         for sock in [*silent, partial]:
             sock.close()
+    assert _wait_for(lambda: "not finished in time" in caplog.text)
+    stalls = [r for r in caplog.records if "TLS handshake" in r.getMessage()]
+    assert stalls and all(r.levelno == logging.DEBUG for r in stalls)
 
 
 # -- client certificates ---------------------------------------------------------------
