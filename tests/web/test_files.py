@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -178,3 +178,27 @@ def test_conditions_and_ranges_follow_make_conditional(app, tmp_path):
     # A weak If-Range never holds: the whole file.
     whole = client.get("/static/hello.txt", headers={"Range": "bytes=0-1", "If-Range": "W/" + etag})
     assert (whole.status_code, whole.data) == (200, b"0123456789")
+
+
+def test_send_file_options(app):
+    def get(headers=None, **options):
+        with app.test_request_context(headers=headers or {}):
+            response = send_file("static/hello.txt", **options)
+            response.direct_passthrough = False
+            return response.status_code, response.headers, response.get_data()
+
+    assert get(mimetype="application/x-custom")[1]["Content-Type"] == "application/x-custom"
+    assert get(etag=False)[1].get("ETag") is None
+    assert get(etag="v1")[1]["ETag"] == '"v1"'
+    assert get(etag='W/"v2"')[1]["ETag"] == 'W/"v2"'
+    modified = get(last_modified=datetime(2020, 1, 2, 3, 4, 5, tzinfo=timezone.utc))[1]
+    assert modified["Last-Modified"] == "Thu, 02 Jan 2020 03:04:05 GMT"
+    assert get(last_modified=0)[1]["Last-Modified"] == "Thu, 01 Jan 1970 00:00:00 GMT"
+    assert get(max_age=120)[1]["Cache-Control"] == "public, max-age=120"
+    assert get(max_age=0)[1]["Cache-Control"] == "no-cache, max-age=0"
+    # conditional=False: preconditions and ranges are not looked at.
+    etag = get()[1]["ETag"]
+    assert get({"If-None-Match": etag})[0] == 304
+    assert get({"If-None-Match": etag}, conditional=False)[0] == 200
+    assert get({"Range": "bytes=0-1"})[:3:2] == (206, b"01")
+    assert get({"Range": "bytes=0-1"}, conditional=False)[:3:2] == (200, b"0123456789")
