@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tapster import App, Blueprint, send_file, send_from_directory
+from tapster import App, Blueprint, send_file, send_from_directory, url_for
 
 
 @pytest.fixture
@@ -202,3 +202,24 @@ def test_send_file_options(app):
     assert get({"If-None-Match": etag}, conditional=False)[0] == 200
     assert get({"Range": "bytes=0-1"})[:3:2] == (206, b"01")
     assert get({"Range": "bytes=0-1"}, conditional=False)[:3:2] == (200, b"0123456789")
+
+
+@pytest.mark.parametrize(
+    ("options", "url"),
+    [
+        ({"static_url_path": "/assets"}, "/assets/hello.txt"),
+        ({"static_url_path": ""}, "/hello.txt"),
+        ({"static_folder": "public"}, "/public/hello.txt"),  # the URL follows the folder's name
+        ({"static_folder": "public", "static_url_path": "/s"}, "/s/hello.txt"),
+    ],
+)
+def test_static_url_path_and_folder(tmp_path, options, url):
+    for folder in ("static", "public"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "hello.txt").write_bytes(folder.encode())
+    app = App(__name__, root_path=str(tmp_path), **options)
+    response = app.test_client().get(url)
+    assert response.status_code == 200
+    assert response.data == options.get("static_folder", "static").encode()
+    with app.test_request_context():
+        assert url_for("static", filename="hello.txt") == url  # and builds back to it
