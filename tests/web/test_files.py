@@ -58,9 +58,13 @@ def test_paths_outside_the_folder_are_not_found(app):
     client = app.test_client()
     assert client.get("/static/../app.py").status_code == 404
     assert client.get("/static/missing.txt").status_code == 404
-    with app.test_request_context(), pytest.raises(Exception) as error:
-        send_from_directory("static", "../static/../../etc/passwd")
-    assert getattr(error.value, "code", None) == 404
+    for unsafe in ("../static/../../etc/passwd", "/etc/passwd", "//etc/passwd",
+                   "hello.txt\x00", "hello.txt\x00.png"):
+        with app.test_request_context(), pytest.raises(Exception) as error:
+            send_from_directory("static", unsafe)
+        assert getattr(error.value, "code", None) == 404, unsafe
+    with app.test_request_context():
+        assert send_from_directory("static", "hello.txt").status_code == 200
 
 
 def test_send_file_object_and_attachment_names(app):
