@@ -194,9 +194,10 @@ def report(
         f"measured per run after a {WARM_UP_SECONDS} s warm-up; medians over the rounds). "
         f"`tapster serve {APP}`, wrk with {CONNECTIONS} keep-alive connections on "
         f"{WRK_THREADS} threads. **Nothing is pinned: this machine has {os.cpu_count()} "
-        "cores, and wrk competes with the workers for them**, so two workers cannot show a "
-        "2x gain here; on a machine with cores to spare for the load generator the ratio is "
-        f"the one to watch. The 1-minute load average before the run was {load:.2f} (other "
+        "cores, and wrk competes with the workers for them**, so the ratio here is no clean "
+        "measure of how workers scale, in either direction; on a machine with cores to spare "
+        "for the load generator the ratio is the one to watch. "
+        f"The 1-minute load average before the run was {load:.2f} (other "
         "work on the machine, if above 0, skews every figure).",
         "",
         "| configuration | req/s | vs 1 process | p99 ms | errors | CPU share of each worker |",

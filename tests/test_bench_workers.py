@@ -18,6 +18,7 @@ def test_report_gives_ratio_spread_and_reload_cost():
     assert "| 2 workers, --reuse-port | 18,000 | 1.80x |" in text
     assert "| SIGHUP a third of the way in | 14,000 | 4.00 | 20.0 | 0 | 1.25 s |" in text
     assert "wrk competes with the workers" in text
+    assert "The 1-minute load average before the run was 0.50 (other" in text
 
 
 def test_wrk_latency_units():

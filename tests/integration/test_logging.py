@@ -251,6 +251,27 @@ def test_error_log_to_a_file(app_dir, tmp_path):
     assert "Shutdown complete" in log_file.read_text()
 
 
+def test_log_level_chooses_what_the_error_log_shows(app_dir, tmp_path):
+    def refused_request(*options: str) -> str:
+        """The error log of a server that refused one request (no Host), then stopped."""
+        path = tmp_path / "app.sock"
+        args = ["serve", "logapp:app", "--bind", f"unix:{path}", *options]
+        with TapsterProcess(args, cwd=app_dir) as process:
+            wait_until(path.exists, 10, "the unix socket")
+            with socket.socket(socket.AF_UNIX) as client:
+                client.settimeout(5)
+                client.connect(str(path))
+                client.sendall(b"GET / HTTP/1.1\r\n\r\n")
+                assert client.recv(100).startswith(b"HTTP/1.1 400 ")
+        return process.text()
+
+    debug = refused_request("--log-level", "debug")
+    assert "[DEBUG] refused a request: 400" in debug and "[INFO] Listening at" in debug
+    default = refused_request()
+    assert "[INFO] Listening at" in default and "DEBUG" not in default
+    assert refused_request("--log-level", "warning") == ""
+
+
 def test_log_config_routes_both_loggers(app_dir, tmp_path):
     access_file, error_file = tmp_path / "access.log", tmp_path / "error.log"
     config = {

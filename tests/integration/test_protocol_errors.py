@@ -130,3 +130,19 @@ def test_error_answer_arrives_although_the_client_keeps_sending(serve_app):
         response = ResponseReader(sock).read_response()
     assert response.status == 413
     assert response.closes
+
+
+@pytest.mark.parametrize(("max_body_bytes", "first_answer"),
+                         [(None, b"HTTP/1.1 413 "), (0, b"HTTP/1.1 100 Continue\r\n")])
+def test_max_body_bytes_0_lifts_the_body_limit(serve_app, max_body_bytes, first_answer):
+    # A 2 GiB Content-Length is over the default limit (1 GiB) and refused
+    # before the body; with the limit at 0 the app is asked to read it instead.
+    options = {} if max_body_bytes is None else {"max_body_bytes": max_body_bytes}
+    server = serve_app(apps.count_bytes, **options)
+    with server.connect() as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 2147483648\r\n"
+                     b"Expect: 100-continue\r\n\r\n")
+        answer = b""
+        while len(answer) < len(first_answer) and (piece := sock.recv(4096)):
+            answer += piece
+    assert answer.startswith(first_answer)

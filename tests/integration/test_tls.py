@@ -160,7 +160,9 @@ def test_plain_http_to_the_tls_port_is_answered_400_and_closed(serve_app, certs,
     assert _get(server, certs) == 200  # still serving
 
 
-def test_stalled_handshakes_are_closed_at_the_head_timeout_and_block_nobody(serve_app, certs):
+def test_stalled_handshakes_are_closed_at_the_head_timeout_and_block_nobody(serve_app, certs,
+                                                                           caplog):
+    caplog.set_level(logging.DEBUG, logger="tapster.error")
     server = serve_app(apps.hello, threads=1, head_timeout=1.0, **tls_options(certs))
     silent = [server.connect(timeout=10) for _ in range(3)]
     partial = server.connect(timeout=10)
@@ -177,6 +179,9 @@ def test_stalled_handshakes_are_closed_at_the_head_timeout_and_block_nobody(serv
     finally:
         for sock in [*silent, partial]:
             sock.close()
+    assert _wait_for(lambda: "not finished in time" in caplog.text)
+    stalls = [r for r in caplog.records if "TLS handshake" in r.getMessage()]
+    assert stalls and all(r.levelno == logging.DEBUG for r in stalls)
 
 
 # -- client certificates ---------------------------------------------------------------
@@ -227,6 +232,28 @@ def test_minimum_version_tls13_refuses_tls12(serve_app, certs):
         tls_connect(server, context).close()
     with tls_connect(server, client_context(certs)) as sock:
         assert sock.version() == "TLSv1.3"
+
+
+def test_ciphers_limit_what_a_tls12_handshake_may_choose(serve_app, certs):
+    chosen = "ECDHE-ECDSA-AES128-GCM-SHA256"
+    server = serve_app(apps.hello, ciphers=chosen, **tls_options(certs))
+    context = client_context(certs)
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    with tls_connect(server, context) as sock:
+        assert sock.cipher()[0] == chosen
+    context.set_ciphers("ECDHE-ECDSA-AES256-GCM-SHA384")  # not in the server's list
+    with pytest.raises(ssl.SSLError):
+        tls_connect(server, context).close()
+
+
+def test_a_cipher_list_that_matches_nothing_is_one_line_at_start_up(certs):
+    result = run_tapster(["serve", "tests.apps:hello", "--bind", "127.0.0.1:0",
+                          *("--certfile", str(certs.server_cert), "--keyfile",
+                            str(certs.server_key)), "--ciphers", "NO-SUCH-CIPHER"])
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "tapster: error: no cipher matches the cipher list 'NO-SUCH-CIPHER'"
+    ]
 
 
 # -- settings and the command line -------------------------------------------------------

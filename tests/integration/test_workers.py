@@ -386,6 +386,23 @@ def test_workers_that_cannot_start_stop_the_master_with_an_error(prefork):
     assert not any(alive(pid) for pid in server.booted())
 
 
+def test_workers_that_hang_while_starting_are_killed_at_the_timeout(prefork, tmp_path):
+    # No heartbeat yet: a worker still importing the app after --timeout is
+    # killed as "not started", and that counts as a failure to start. The
+    # master stops right after forking replacements: they must die of its
+    # SIGTERM at once, not boot on until the graceful time-out kills them.
+    (tmp_path / "hangs.py").write_text("import time\ntime.sleep(60)\napp = None\n")
+    server = Prefork(["serve", "hangs:app", "--bind", "127.0.0.1:0", "--workers", "2",
+                      "--timeout", "1", "--graceful-timeout", "30"], cwd=tmp_path)
+    try:
+        assert server.wait(20) == 1
+    finally:
+        server.stop()
+    assert re.search(r"Worker \d+ not started within --timeout 1s: killing it", server.log)
+    assert "workers keep failing to start (5 in a row" in server.log
+    assert not any(alive(pid) for pid in server.booted())
+
+
 def test_ttin_and_ttou_add_and_remove_a_worker(prefork):
     server = prefork(PID_APP, "--workers", "2")
     first = server.wait_for_workers(2)

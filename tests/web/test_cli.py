@@ -321,6 +321,13 @@ tools = app.cli.group("tools")(lambda: None)
 @tools.command()
 def clean():
     click.echo("cleaned " + current_app.import_name)
+
+@click.command("added")
+def added():
+    "A plain click command, given to add_command."
+    click.echo("added " + current_app.import_name)
+
+app.cli.add_command(added)
 """
 
 
@@ -332,6 +339,8 @@ def test_app_commands_are_listed_and_run(project):
     assert tapster("greet", "Ada").stdout == "hello Ada from wsgi\n"
     assert tapster("bare").stdout == "bare wsgi\n"
     assert tapster("tools", "clean").stdout == "cleaned wsgi\n"
+    assert "added" in result.stdout
+    assert tapster("added").stdout == "added wsgi\n"  # in the app context, as in Flask
 
 
 def test_app_commands_run_in_the_app_context_even_without_with_appcontext(project):

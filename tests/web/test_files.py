@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tapster import App, Blueprint, send_file, send_from_directory
+from tapster import App, Blueprint, send_file, send_from_directory, url_for
 
 
 @pytest.fixture
@@ -58,9 +58,13 @@ def test_paths_outside_the_folder_are_not_found(app):
     client = app.test_client()
     assert client.get("/static/../app.py").status_code == 404
     assert client.get("/static/missing.txt").status_code == 404
-    with app.test_request_context(), pytest.raises(Exception) as error:
-        send_from_directory("static", "../static/../../etc/passwd")
-    assert getattr(error.value, "code", None) == 404
+    for unsafe in ("../static/../../etc/passwd", "/etc/passwd", "//etc/passwd",
+                   "hello.txt\x00", "hello.txt\x00.png"):
+        with app.test_request_context(), pytest.raises(Exception) as error:
+            send_from_directory("static", unsafe)
+        assert getattr(error.value, "code", None) == 404, unsafe
+    with app.test_request_context():
+        assert send_from_directory("static", "hello.txt").status_code == 200
 
 
 def test_send_file_object_and_attachment_names(app):
@@ -178,3 +182,48 @@ def test_conditions_and_ranges_follow_make_conditional(app, tmp_path):
     # A weak If-Range never holds: the whole file.
     whole = client.get("/static/hello.txt", headers={"Range": "bytes=0-1", "If-Range": "W/" + etag})
     assert (whole.status_code, whole.data) == (200, b"0123456789")
+
+
+def test_send_file_options(app):
+    def get(headers=None, **options):
+        with app.test_request_context(headers=headers or {}):
+            response = send_file("static/hello.txt", **options)
+            response.direct_passthrough = False
+            return response.status_code, response.headers, response.get_data()
+
+    assert get(mimetype="application/x-custom")[1]["Content-Type"] == "application/x-custom"
+    assert get(etag=False)[1].get("ETag") is None
+    assert get(etag="v1")[1]["ETag"] == '"v1"'
+    assert get(etag='W/"v2"')[1]["ETag"] == 'W/"v2"'
+    modified = get(last_modified=datetime(2020, 1, 2, 3, 4, 5, tzinfo=timezone.utc))[1]
+    assert modified["Last-Modified"] == "Thu, 02 Jan 2020 03:04:05 GMT"
+    assert get(last_modified=0)[1]["Last-Modified"] == "Thu, 01 Jan 1970 00:00:00 GMT"
+    assert get(max_age=120)[1]["Cache-Control"] == "public, max-age=120"
+    assert get(max_age=0)[1]["Cache-Control"] == "no-cache, max-age=0"
+    # conditional=False: preconditions and ranges are not looked at.
+    etag = get()[1]["ETag"]
+    assert get({"If-None-Match": etag})[0] == 304
+    assert get({"If-None-Match": etag}, conditional=False)[0] == 200
+    assert get({"Range": "bytes=0-1"})[:3:2] == (206, b"01")
+    assert get({"Range": "bytes=0-1"}, conditional=False)[:3:2] == (200, b"0123456789")
+
+
+@pytest.mark.parametrize(
+    ("options", "url"),
+    [
+        ({"static_url_path": "/assets"}, "/assets/hello.txt"),
+        ({"static_url_path": ""}, "/hello.txt"),
+        ({"static_folder": "public"}, "/public/hello.txt"),  # the URL follows the folder's name
+        ({"static_folder": "public", "static_url_path": "/s"}, "/s/hello.txt"),
+    ],
+)
+def test_static_url_path_and_folder(tmp_path, options, url):
+    for folder in ("static", "public"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "hello.txt").write_bytes(folder.encode())
+    app = App(__name__, root_path=str(tmp_path), **options)
+    response = app.test_client().get(url)
+    assert response.status_code == 200
+    assert response.data == options.get("static_folder", "static").encode()
+    with app.test_request_context():
+        assert url_for("static", filename="hello.txt") == url  # and builds back to it

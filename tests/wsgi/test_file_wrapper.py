@@ -9,6 +9,7 @@ from functools import partial
 import pytest
 import requests
 
+from tapster import App, send_file
 from tapster.wsgi.connection import Connection
 from tests.rawhttp import parse_responses
 
@@ -143,3 +144,13 @@ def test_pipe_falls_back_to_iteration(serve_app, sendfile_calls):
     assert response.body == b"through a pipe"
     assert sendfile_calls == []
     assert all(file.closed for file in app.opened)
+
+
+def test_the_frameworks_send_file_goes_out_by_sendfile(serve_app, data_file, sendfile_calls):
+    app = App(__name__)
+    app.add_url_rule("/file", "file", lambda: send_file(data_file))
+    server = serve_app(app)
+    reply = requests.get(f"http://127.0.0.1:{server.port}/file", timeout=10)
+    assert reply.status_code == 200
+    assert reply.content == data_file.read_bytes()
+    assert [(offset, count) for offset, count, _ in sendfile_calls] == [(0, SIZE)]

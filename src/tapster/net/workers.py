@@ -533,16 +533,24 @@ class Master:
             limit += random.randint(0, self.max_requests_jitter)
         for stream in (sys.stdout, sys.stderr):
             stream.flush()  # else buffered output would be written by both processes
-        pid = os.fork()
-        if pid == 0:
-            self._become_worker(listeners, heartbeat, limit)
+        # Signals wait while forking: one that reached the child before it
+        # reset the master's handlers would be swallowed, and a worker told to
+        # stop while it boots would serve on until the graceful time-out.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _MASTER_SIGNALS)
+        try:
+            pid = os.fork()
+            if pid == 0:
+                self._become_worker(listeners, heartbeat, limit, mask)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         child = _Child(pid, heartbeat, born=now, slot=slot)
         self.children[pid] = child
         log.info("Booting worker with pid %d", pid)
         return child
 
     def _become_worker(
-        self, listeners: list[Listener], heartbeat: Heartbeat, max_requests: int
+        self, listeners: list[Listener], heartbeat: Heartbeat, max_requests: int,
+        mask: set[signal.Signals],
     ) -> NoReturn:
         status = 1
         try:
@@ -554,6 +562,7 @@ class Master:
             # would stop them (job control).
             for sig in (signal.SIGHUP, signal.SIGTTIN, signal.SIGTTOU):
                 signal.signal(sig, signal.SIG_IGN)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a stop sent meanwhile acts now
             os.close(self._wake_reader)
             os.close(self._wake_writer)
             for other in self.children.values():
