@@ -110,6 +110,7 @@ class HookWorker:
     log: logging.Logger = field(default=log, repr=False)
 
 
+# The two shapes of most hooks: given the server, or the server and a worker.
 ServerHook = Callable[[HookServer], object]
 WorkerHook = Callable[[HookServer, HookWorker], object]
 

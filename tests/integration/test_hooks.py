@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import ServerProcess
-from tests.processes import child_environment, run_tapster
+from tests.processes import REPO_ROOT, TapsterProcess, child_environment, run_tapster
 
 PID_APP = "tests.integration.worker_apps:pid"
 _BOOTED = re.compile(r"Booting worker with pid (\d+)")
@@ -212,6 +213,48 @@ def test_a_post_fork_that_raises_stops_the_master(tmp_path):
     assert "Worker failed" not in log  # the hook's traceback only, once per worker
     assert "tapster: error: workers keep failing to start (5 in a row, the last exited " \
            "with code 1); stopping" in log
+
+
+SERVE_SCRIPT = """
+import os
+import tapster
+
+def app(environ, start_response):
+    start_response("204 No Content", [])
+    return []
+
+def record(*words):
+    with open("calls.txt", "a") as file:
+        file.write(" ".join(str(word) for word in words) + "\\n")
+
+tapster.serve(
+    app, bind="127.0.0.1:0", workers=2,
+    when_ready=lambda server: record("when_ready", os.getpid()),
+    post_fork=lambda server, worker: record("post_fork", os.getpid(), server.pid),
+    child_exit=lambda server, worker: record("child_exit", os.getpid(), worker.pid),
+)
+"""
+
+
+def test_keyword_hooks_of_serve_run_in_its_workers(tmp_path):
+    (tmp_path / "serve_app.py").write_text(SERVE_SCRIPT)
+    env = child_environment(PYTHONPATH=str(REPO_ROOT / "src"))
+    calls = tmp_path / "calls.txt"
+
+    def lines(name: str) -> list[list[str]]:
+        text = calls.read_text() if calls.exists() else ""
+        return [line.split() for line in text.splitlines() if line.startswith(name + " ")]
+
+    with TapsterProcess([], command=[sys.executable, "serve_app.py"], cwd=tmp_path,
+                        env=env) as server:
+        wait_until(lambda: len(lines("post_fork")) == 2, 15, "two workers forked")
+        master = str(server.pid)
+        assert lines("when_ready") == [["when_ready", master]]
+        assert all(line[1] != master and line[2] == master for line in lines("post_fork"))
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(30) == 0
+    workers = sorted(line[1] for line in lines("post_fork"))
+    assert sorted(line[2] for line in lines("child_exit")) == workers
 
 
 def test_pre_request_is_a_one_line_error(tmp_path):
