@@ -129,8 +129,15 @@ CONSTANT = "upper case names are the file's own"
         ("t.toml", "keep-alive = 3\n",
          "unknown setting 'keep-alive' (did you mean 'keepalive_timeout'?)"),
         ("t.toml", "colour = true\n", "unknown setting 'colour'\n"),
-        ("t.py", "def post_fork(server, worker):\n    pass\n",
-         "unknown setting 'post_fork'"),
+        ("t.py", "def pre_request(worker, req):\n    pass\n",
+         "t.py: tapster does not call gunicorn's pre_request hook: it would run on every "
+         "request: wrap the application in WSGI middleware"),
+        ("t.py", "def post_request(worker, req, environ, resp):\n    pass\n",
+         "tapster does not call gunicorn's post_request hook"),
+        ("t.py", "def post_forks(server, worker):\n    pass\n",
+         "t.py: 'post_forks' is a function but neither a setting nor a hook tapster calls "
+         "(did you mean 'post_fork'?); start a helper's name with '_'"),
+        ("t.py", "post_fork = 3\n", "t.py: the post_fork hook must be a function, not 3"),
         ("t.toml", 'threads = "eight"\n', "t.toml: threads must be a whole number, not 'eight'"),
         ("t.toml", "threads = true\n", "threads must be a whole number, not True"),
         ("t.toml", 'preload = "yes"\n', "preload must be true or false, not 'yes'"),

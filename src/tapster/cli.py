@@ -24,6 +24,7 @@ import click
 
 from .config_sources import CONFIG_ENV, ENV_PREFIX, SettingsLoader, converter, format_settings
 from .net import BindError
+from .server_hooks import HookError
 from .settings import Settings, SettingsError
 from .web.cli import (  # what ``flask.cli`` offers, under the name a port would import
     AppGroup,
@@ -242,14 +243,19 @@ def serve_main(argv: Sequence[str]) -> int:
             # Each worker imports the application, and the master never does:
             # a module it imported would be inherited, and SIGHUP could not
             # load new code.
-            server = build_server(settings, load_in_worker, reload_settings=loader.load)
+            server = build_server(settings, load_in_worker, reload_settings=loader.load,
+                                  hooks=loaded.hooks)
         else:
             server = build_server(settings, lambda: load_app(target),
-                                  reload_settings=loader.load)
-    except (SettingsError, AppLoadError, BindError, OSError, RuntimeError) as error:
+                                  reload_settings=loader.load, hooks=loaded.hooks)
+    except (SettingsError, AppLoadError, BindError, OSError, RuntimeError, HookError) as error:
         print(f"tapster: error: {error}", file=sys.stderr)
         return 1
-    return server.run() or 0
+    try:
+        return server.run() or 0
+    except HookError as error:  # when_ready (its traceback is logged)
+        print(f"tapster: error: {error}", file=sys.stderr)
+        return 1
 
 
 #: The ``tapster`` command.

@@ -7,8 +7,12 @@ One ``Settings`` is filled from layers, the first that sets a field wins:
 2. environment variables ``TAPSTER_SERVE_<FIELD>`` (``TAPSTER_SERVE_WORKERS=4``),
 3. a config file: ``--config FILE`` (else ``TAPSTER_SERVE_CONFIG``), TOML
    (``.toml``) or Python (``.py``, like gunicorn's: module-level lowercase
-   names are settings),
+   names are settings, and functions named as gunicorn's hooks are hooks),
 4. the defaults of ``Settings``.
+
+Server hooks (``tapster.server_hooks``) come from the same layers, though
+only the first and the third can hold a function: ``serve()``'s keywords win
+over the config file's functions.
 
 Why ``TAPSTER_SERVE_`` and not ``TAPSTER_``: the framework's
 ``config.from_prefixed_env()`` reads every ``TAPSTER_*`` variable into an
@@ -34,6 +38,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .server_hooks import HOOK_NAMES, Hooks, check_hook, describe_hook, hook_error
 from .settings import Settings, SettingsError
 
 __all__ = [
@@ -91,6 +96,9 @@ def converter(field: dataclasses.Field[Any]) -> Callable[[str], Any]:
 
 def unknown_setting(name: str, where: str) -> SettingsError:
     """The error for a name that is no setting, with a suggestion when one is close."""
+    if name in HOOK_NAMES:
+        return SettingsError(f"{where}: {name!r} is a hook, not a setting: define it in a "
+                             f"Python config file, or pass it to serve()")
     guess = _GUNICORN_NAMES.get(name)
     if guess is None:
         spelled = name.replace("-", "_").lower()
@@ -178,19 +186,31 @@ def _load_python(path: str) -> dict[str, Any]:
         raise
     except Exception as error:
         raise SettingsError(f"{path}: {type(error).__name__}: {error}") from None
-    # Settings are the module-level lowercase names; imported modules and
-    # names starting with "_" are the file's own helpers. Anything else that
-    # is not a setting is an error: a typo must not pass in silence, nor a
-    # gunicorn hook (post_fork...) tapster would never call.
+    # Settings and hooks are the module-level lowercase names; imported
+    # modules and functions (other than hooks) and names starting with "_"
+    # are the file's own helpers. Anything else that is not a setting or a
+    # hook is an error: a typo must not pass in silence, nor a gunicorn hook
+    # (pre_request...) tapster would never call.
     return {
         name: value
         for name, value in vars(module).items()
         if not name.startswith("_") and name.islower() and not isinstance(value, types.ModuleType)
+        and not _imported_helper(name, value, module.__name__)
     }
 
 
+def _imported_helper(name: str, value: Any, module: str) -> bool:
+    """Whether ``value`` is a function or class the config file imported (``from x import y``)."""
+    if not callable(value) or name in HOOK_NAMES:
+        return False
+    return getattr(value, "__module__", module) != module
+
+
 def read_config_file(path: str) -> dict[str, Any]:
-    """The settings a config file gives, checked and converted; ``SettingsError`` if wrong."""
+    """The settings (and hooks) a config file gives, checked and converted.
+
+    Raises ``SettingsError`` when one is wrong.
+    """
     if path.endswith(".toml"):
         loader = _load_toml
     elif path.endswith(".py"):
@@ -205,9 +225,11 @@ def read_config_file(path: str) -> dict[str, Any]:
 
 
 def _file_value(name: str, value: Any, where: str) -> Any:
+    if name in HOOK_NAMES:
+        return check_hook(name, value, where)
     field = _FIELDS.get(name)
     if field is None:
-        raise unknown_setting(name, where)
+        raise hook_error(name, where) if callable(value) else unknown_setting(name, where)
     return check_value(field, value, where)
 
 
@@ -272,13 +294,16 @@ def read_log_config(source: str | dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class LoadedSettings:
-    """Settings and where each value came from (``--check-config`` prints both)."""
+    """Settings and hooks, and where each came from (``--check-config`` prints both)."""
 
     settings: Settings
-    #: For every field: "default", "the command line", "config file X", "environment V".
+    #: For every field: "default", "the command line", "config file X", "environment V";
+    #: and for every hook that is set, where it was.
     sources: dict[str, str]
     #: The config file read, if any.
     config_file: str | None = None
+    #: The server hooks given (a Python config file's functions, ``serve()``'s keywords).
+    hooks: Hooks = dataclasses.field(default_factory=Hooks)
 
 
 def load_settings(
@@ -296,7 +321,8 @@ def load_settings(
     ``TAPSTER_SERVE_CONFIG`` may name one. ``options`` are checked like a
     config file's values unless ``converted`` (argparse made them from text
     already). ``defaults`` replace the built-in defaults of some settings
-    (``App.run()``'s port 5000), below every other source. Raises
+    (``App.run()``'s port 5000), below every other source. ``options`` and
+    the config file may also give hooks (``post_fork=...``). Raises
     ``SettingsError`` with one line naming the setting and its source.
     """
     environ = os.environ if environ is None else environ
@@ -307,17 +333,24 @@ def load_settings(
         if name not in _FIELDS:
             raise unknown_setting(name, "defaults")
         merged[name] = check_value(_FIELDS[name], value, "defaults")
+    hooks: dict[str, Any] = {}
     config_file = config if config is not None else (environ.get(CONFIG_ENV) or None)
     if config_file is not None:
         for name, value in read_config_file(config_file).items():
-            merged[name] = value
+            (hooks if name in HOOK_NAMES else merged)[name] = value
             sources[name] = f"config file {config_file}"
     env_values, env_sources = read_environment(environ)
     merged.update(env_values)
     sources.update(env_sources)
     for name, value in options.items():
+        if name in HOOK_NAMES:
+            hooks[name] = check_hook(name, value, options_source)
+            sources[name] = options_source
+            continue
         field = _FIELDS.get(name)
         if field is None:
+            if callable(value):
+                raise hook_error(name, options_source)
             raise unknown_setting(name, options_source)
         if not converted:
             value = check_value(field, value, options_source)
@@ -339,7 +372,7 @@ def load_settings(
         if where in ("default", options_source):
             raise
         raise SettingsError(f"{error} (from {where})") from None
-    return LoadedSettings(settings, sources, config_file)
+    return LoadedSettings(settings, sources, config_file, Hooks(**hooks))
 
 
 class SettingsLoader:
@@ -387,12 +420,17 @@ def _toml_value(value: Any) -> str:
 
 
 def format_settings(loaded: LoadedSettings) -> str:
-    """The effective settings as TOML lines, each with its source (``--check-config``)."""
+    """The effective settings as TOML lines, each with its source (``--check-config``).
+
+    The hooks that are set follow, as comments (a function is no TOML value).
+    """
     lines = []
     for name in _FIELDS:
         value = getattr(loaded.settings, name)
         text = f"# {name} is not set" if value is None else f"{name} = {_toml_value(value)}"
         lines.append((text, loaded.sources[name]))
+    for name, hook in loaded.hooks.items():
+        lines.append((f"# hook {name}: {describe_hook(hook)}", loaded.sources[name]))
     # Aligned, but a long value (the access log format) does not push every comment far right.
     width = min(48, max(len(text) for text, _ in lines))
     return "".join(f"{text:<{width}}  # {source}\n" for text, source in lines)

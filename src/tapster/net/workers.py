@@ -19,8 +19,9 @@ workers change. What it does:
   is imported and its loop runs. Only then is an old worker it replaces
   stopped, so replacing workers (SIGHUP, ``max_requests``, SIGTTOU) never
   leaves the sockets without a worker accepting.
-- **Reaping.** SIGCHLD wakes the master, which reaps with ``waitpid`` and
-  starts a replacement at once. A worker that exits before it is ready failed
+- **Reaping.** SIGCHLD wakes the master, which reaps with ``waitpid``, tells
+  ``on_child_exit`` (the server's ``child_exit`` hook) and starts a
+  replacement at once. A worker that exits before it is ready failed
   to start; after ``MAX_BOOT_FAILURES`` in a row the master stops with an
   error instead of forking forever (or, in the middle of a reload, keeps the
   old workers and says so).
@@ -145,6 +146,10 @@ class Worker:
     max_requests: int
     #: The master's process id: when the parent changes, the master died.
     master_pid: int
+    #: Its spawn number: 1 for the first worker the master started, 2 for the next...
+    age: int = 0
+    #: Its place among the workers, 0 to target - 1.
+    slot: int = 0
     _asked: bool = field(default=False, repr=False)
 
     def beat(self, now: float, busy_since: float | None, jobs_done: int) -> bool:
@@ -203,6 +208,8 @@ class _Child:
     pid: int
     heartbeat: Heartbeat
     born: float
+    #: Its spawn number (``Worker.age``).
+    age: int = 0
     #: Its place among the workers, 0 to target - 1; a replacement takes the
     #: slot (and, with reuse_port, the slot's sockets) of the worker it replaces.
     slot: int = 0
@@ -249,6 +256,7 @@ class Master:
         backlog: int = 2048,
         preloaded: bool = False,
         on_reload: Callable[[], bool] | None = None,
+        on_child_exit: Callable[[int, int, int, int], None] | None = None,
     ) -> None:
         self.listeners = list(listeners)
         self._start_worker = start_worker
@@ -264,6 +272,8 @@ class Master:
         #: Called on SIGHUP before new workers start (to read settings again,
         #: and update this master's); when it returns False, nothing reloads.
         self.on_reload = on_reload
+        #: Called with (pid, age, slot, waitpid status) after a worker was reaped.
+        self.on_child_exit = on_child_exit
         #: Live workers by process id.
         self.children: dict[int, _Child] = {}
         self.exit_status = 0
@@ -272,6 +282,7 @@ class Master:
         self._stopping: str | None = None  # None, "graceful" or "immediate"
         self._boot_failures = 0
         self._respawn_at = 0.0
+        self._spawned = 0
         self._wake_reader = -1
         self._wake_writer = -1
         #: With reuse_port, each slot's own TCP sockets (slot 0: the given ones).
@@ -416,6 +427,8 @@ class Master:
             if child is None:
                 continue
             child.heartbeat.close()
+            if self.on_child_exit is not None:
+                self.on_child_exit(pid, child.age, child.slot, status)
             how = describe_exit(status)
             if child.killed_because:
                 log.warning("Worker %d %s (%s)", pid, how, child.killed_because)
@@ -531,6 +544,9 @@ class Master:
         limit = self.max_requests
         if limit and self.max_requests_jitter:
             limit += random.randint(0, self.max_requests_jitter)
+        self._spawned += 1
+        worker = Worker(listeners, heartbeat, limit, master_pid=self._pid, age=self._spawned,
+                        slot=slot)
         for stream in (sys.stdout, sys.stderr):
             stream.flush()  # else buffered output would be written by both processes
         # Signals wait while forking: one that reached the child before it
@@ -540,18 +556,15 @@ class Master:
         try:
             pid = os.fork()
             if pid == 0:
-                self._become_worker(listeners, heartbeat, limit, mask)
+                self._become_worker(worker, mask)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        child = _Child(pid, heartbeat, born=now, slot=slot)
+        child = _Child(pid, heartbeat, born=now, age=worker.age, slot=slot)
         self.children[pid] = child
         log.info("Booting worker with pid %d", pid)
         return child
 
-    def _become_worker(
-        self, listeners: list[Listener], heartbeat: Heartbeat, max_requests: int,
-        mask: set[signal.Signals],
-    ) -> NoReturn:
+    def _become_worker(self, worker: Worker, mask: set[signal.Signals]) -> NoReturn:
         status = 1
         try:
             signal.set_wakeup_fd(-1)
@@ -570,12 +583,11 @@ class Master:
             self.children = {}
             # Other slots' sockets: a copy held here would keep one open (and
             # in the kernel's reuse-port group) after the master closed it.
-            mine = {id(listener.sock) for listener in listeners}
+            mine = {id(listener.sock) for listener in worker.listeners}
             for sockets in [self.listeners, *self._slot_sockets.values()]:
                 for listener in sockets:
                     if id(listener.sock) not in mine:
                         listener.sock.close()
-            worker = Worker(listeners, heartbeat, max_requests, master_pid=self._pid)
             status = self._start_worker(worker)
         except SystemExit as exit:
             status = exit.code if isinstance(exit.code, int) else 1

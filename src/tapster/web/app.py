@@ -945,7 +945,8 @@ class App(Scaffold):
         mode. Other keyword
         arguments are server settings (``threads=``, ``backlog=``,
         ``access_log=``...; see ``tapster.Settings``), the ones ``tapster
-        serve`` takes, and ``config=`` a config file, as its ``--config``.
+        serve`` takes, ``config=`` a config file, as its ``--config``, and
+        server hooks (``on_starting=``, ``post_fork=``...; docs/server.md, Hooks).
         Unlike Flask's development server, this one is fit for production.
 
         In debug mode, as with Flask, the reloader restarts the server when

@@ -7,6 +7,12 @@ with more (or ``max_requests``), a ``Prefork`` master owns the sockets and
 each forked worker runs a ``Server``. With ``reload`` on, the process the
 user started is a ``Reloader`` instead, which runs this same program again
 as the server process and restarts it when code changes.
+
+Server hooks (``tapster.server_hooks``) are called at the moments of that
+life: ``build_server`` calls ``on_starting``, the ``run()`` of a ``Server``
+without a master or of a ``Prefork`` calls ``when_ready`` and ``on_exit``,
+and a ``Prefork`` the worker and reload hooks. Nothing of them runs per
+request.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..net import (
@@ -47,11 +53,15 @@ from ..net.reactor import Handler
 from ..net.reloader import Reloader, enter_server_process, is_server_process
 from ..net.tls import TLSConfigError, TLSHandshake, make_server_context
 from ..net.trust import TrustedPeers
+from ..server_hooks import HookError, Hooks, HookWorker, ServerHooks
 from ..settings import Settings, SettingsError
 from .access_log import AccessLog
 from .connection import Connection
 from .environ import listener_environ
 from .tls import TLSConnection
+
+if TYPE_CHECKING:
+    from ..config_sources import LoadedSettings
 
 __all__ = ["Prefork", "Server", "build_server", "resolve_binds", "serve"]
 
@@ -93,7 +103,8 @@ class Server:
 
     Given a ``worker``, it is one worker process of a ``Prefork`` master: it
     beats the master's heartbeat, counts its requests and leaves the
-    listening sockets, the pid file and the banner to the master.
+    listening sockets, the pid file, the banner and the hooks to the master.
+    Without one, ``run()`` calls the ``when_ready`` and ``on_exit`` of ``hooks``.
     """
 
     def __init__(
@@ -102,10 +113,12 @@ class Server:
         settings: Settings,
         listeners: Sequence[Listener] | None = None,
         worker: Worker | None = None,
+        hooks: ServerHooks | None = None,
     ) -> None:
         self.app = app
         self.settings = settings
         self.worker = worker
+        self.hooks = hooks if hooks is not None else ServerHooks(None, settings)
         #: The TLS context when serving HTTPS, else None (loaded before any
         #: socket is opened, so that a bad certificate leaves nothing open).
         self.tls_context = tls_context(settings)
@@ -212,6 +225,7 @@ class Server:
         """Serve until stopped (``stop()``, SIGTERM or SIGINT), then clean up.
 
         Signal handlers are installed only when called from the main thread.
+        Raises ``HookError`` when the ``when_ready`` hook raises.
         """
         restore = self._install_signal_handlers()
         pid_file = PidFile(self.settings.pid if self.worker is None else None)
@@ -219,6 +233,7 @@ class Server:
             pid_file.write()
             if self.worker is None:
                 log_banner(self.listeners, self.settings)
+                self.hooks.when_ready()
             else:
                 self._beat(time.monotonic())  # the first beat tells the master: ready
             self.started.set()
@@ -229,6 +244,7 @@ class Server:
             restore()
             pid_file.remove()
             if self.worker is None:
+                self.hooks.on_exit()
                 log.info("Shutdown complete")
 
     def stop(self, grace: float | None = None) -> None:
@@ -480,7 +496,8 @@ class Prefork:
     ``serve(app)``), else ``load()`` imports it in each worker, so that a
     reload (SIGHUP) serves the code as it is on disk now. With
     ``reload_settings``, a reload also reads the settings again (the config
-    file and the environment) and the new workers run with them.
+    file and the environment) and the new workers run with them, and with
+    the hooks read with them.
     """
 
     def __init__(
@@ -489,13 +506,15 @@ class Prefork:
         app: WSGIApp | None = None,
         load: Callable[[], WSGIApp] | None = None,
         listeners: Sequence[Listener] | None = None,
-        reload_settings: Callable[[], Any] | None = None,
+        reload_settings: Callable[[], LoadedSettings] | None = None,
+        hooks: ServerHooks | None = None,
     ) -> None:
         if app is None and load is None:
             raise ValueError("Prefork needs an application or a way to load it")
         self.settings = settings
         self.app = app
         self.load = load
+        self.hooks = hooks if hooks is not None else ServerHooks(None, settings)
         # Load the certificate once here, so that a bad one is one line at
         # start-up, not a failure of every worker (each loads its own after
         # the fork, so that SIGHUP picks up a renewed certificate).
@@ -515,36 +534,65 @@ class Prefork:
             reuse_port=settings.reuse_port,
             backlog=settings.backlog,
             preloaded=app is not None,
-            on_reload=self._reload if reload_settings is not None else None,
+            on_reload=self._reload,
+            on_child_exit=self._child_exited,
         )
 
     def run(self) -> int:
-        """Supervise workers until SIGTERM, SIGINT or SIGQUIT; the exit status."""
+        """Supervise workers until SIGTERM, SIGINT or SIGQUIT; the exit status.
+
+        Raises ``HookError`` when the ``when_ready`` hook raises.
+        """
         pid_file = PidFile(self.settings.pid)
         try:
             pid_file.write()
             log_banner(self.listeners, self.settings, workers=self.settings.workers)
+            self.hooks.when_ready()
             status = self.master.run()
         finally:
             close_listeners(self.listeners)
             pid_file.remove()
+            self.hooks.on_exit()
         log.info("Shutdown complete")
         return status
 
     def _start_worker(self, worker: Worker) -> int:
         # In the forked child: import the application (unless preloaded), serve.
-        app = self.app if self.app is not None else self.load()  # type: ignore[misc]
-        Server(app, self.settings, listeners=worker.listeners, worker=worker).run()
+        # A start-up hook that raises (its traceback logged) ends the worker
+        # before it is ready: the master counts a failed start.
+        about = HookWorker(os.getpid(), worker.age, worker.slot, worker.master_pid)
+        try:
+            self.hooks.post_fork(about)
+            app = self.app if self.app is not None else self.load()  # type: ignore[misc]
+            server = Server(app, self.settings, listeners=worker.listeners, worker=worker)
+            about.app = app
+            self.hooks.post_worker_init(about)
+        except HookError:
+            return 1
+        server.run()
+        self.hooks.worker_exit(about)
         return 0
 
+    def _child_exited(self, pid: int, age: int, slot: int, status: int) -> None:
+        # In the master, once a worker is reaped.
+        about = HookWorker(pid, age, slot, os.getpid(), exit_code=os.waitstatus_to_exitcode(status))
+        self.hooks.child_exit(about)
+
     def _reload(self) -> bool:
-        """On SIGHUP, in the master: read the settings again; False keeps everything as is."""
-        assert self.reload_settings is not None
+        """On SIGHUP, in the master: read the settings again; False keeps everything as is.
+
+        The ``on_reload`` hook (the one just read) runs once they are in force,
+        before the new workers start.
+        """
+        if self.reload_settings is None:
+            self.hooks.on_reload()
+            return True
         try:
-            new = self.reload_settings().settings
+            loaded = self.reload_settings()
         except SettingsError as error:
             log.error("SIGHUP: the configuration is invalid, nothing reloaded: %s", error)
             return False
+        new = loaded.settings
         old = self.settings
         kept = {}
         changed = []
@@ -576,6 +624,8 @@ class Prefork:
         master.max_requests_jitter = new.max_requests_jitter
         log.info("SIGHUP: settings reloaded%s", ": " + ", ".join(changed) if changed
                  else " (unchanged)")
+        self.hooks.replace(loaded.hooks, new)
+        self.hooks.on_reload()
         return True
 
 
@@ -583,7 +633,8 @@ def build_server(
     settings: Settings,
     load: Callable[[], WSGIApp] | None = None,
     app: WSGIApp | None = None,
-    reload_settings: Callable[[], Any] | None = None,
+    reload_settings: Callable[[], LoadedSettings] | None = None,
+    hooks: Hooks | None = None,
 ) -> Server | Prefork | Reloader:
     """What serves with these settings, listening already: ``run()`` it.
 
@@ -595,20 +646,29 @@ def build_server(
     application that fails to import then waits for a fix in the reloader
     rather than ending it). ``reload_settings`` (a ``SettingsLoader``'s
     ``load``) lets a prefork master read its settings again on SIGHUP.
-    Raises ``BindError`` when a socket cannot be opened, and what ``load``
-    raises.
+    ``hooks`` are called at their moments, in the server process (not in the
+    reloader's): ``on_starting`` here, before anything is opened or loaded.
+    Raises ``BindError`` when a socket cannot be opened, ``HookError`` when
+    ``on_starting`` raises, and what ``load`` raises.
     """
     listeners: list[Listener] | None = None
     if settings.reload:
         if not is_server_process():
             return _reloader(settings)
         listeners = enter_server_process(backlog=settings.backlog)
+    calls = ServerHooks(hooks, settings)
+    try:
+        calls.on_starting()
+    except HookError:
+        close_listeners(listeners or [])
+        raise
     if settings.needs_master:
         if app is None and settings.preload:
             app = load()  # type: ignore[misc]
         return Prefork(settings, app=app, load=load, listeners=listeners,
-                       reload_settings=reload_settings)
-    return Server(app if app is not None else load(), settings, listeners)  # type: ignore[misc]
+                       reload_settings=reload_settings, hooks=calls)
+    return Server(app if app is not None else load(), settings,  # type: ignore[misc]
+                  listeners, hooks=calls)
 
 
 def _reloader(settings: Settings) -> Reloader:
@@ -638,13 +698,19 @@ def serve(app: WSGIApp, *, config: str | None = None,
     it is (as with ``--preload``), and SIGHUP reads the config file and the
     variables again. Raises ``SystemExit(1)`` when the workers keep failing
     to start.
+
+    ``options`` may also be server hooks (``on_starting=``, ``post_fork=``,
+    ...; see ``tapster.server_hooks``), which win over the config file's.
+    Raises ``HookError`` when a start-up hook of this process raises.
     """
     from ..config_sources import SettingsLoader
 
     loader = SettingsLoader(options, config=config, options_source="serve() argument",
                             defaults=defaults)
-    settings = loader.load().settings
+    loaded = loader.load()
+    settings = loaded.settings
     configure_logging(settings)
-    status = build_server(settings, app=app, reload_settings=loader.load).run()
+    status = build_server(settings, app=app, reload_settings=loader.load,
+                          hooks=loaded.hooks).run()
     if status:
         raise SystemExit(status)
