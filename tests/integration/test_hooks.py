@@ -6,21 +6,19 @@ gone) by the ``hooked`` fixture.
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.integration.conftest import ServerProcess
+from tests.integration.test_workers import Prefork, kill_survivors, wait_until
 from tests.processes import REPO_ROOT, TapsterProcess, child_environment, run_tapster
 
 PID_APP = "tests.integration.worker_apps:pid"
-_BOOTED = re.compile(r"Booting worker with pid (\d+)")
 
 # Each hook appends one line: its name, the pid it runs in, then what it was given.
 HOOKS = """
@@ -59,24 +57,7 @@ def on_exit(server):
 """
 
 
-def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
-    """Poll ``condition`` every 20 ms until true; fail naming ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie does not count)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
-class Hooked(ServerProcess):
+class Hooked(Prefork):
     """A ``tapster serve -c hooks.py`` process and the lines its hooks wrote."""
 
     record: Path
@@ -89,10 +70,6 @@ class Hooked(ServerProcess):
             return []
         lines = [line.split() for line in text.splitlines() if line]
         return [line for line in lines if name is None or line[0] == name]
-
-    def booted(self) -> list[int]:
-        """Every worker pid the master logged starting, in order."""
-        return [int(m.group(1)) for m in map(_BOOTED.search, self.lines()) if m]
 
     def wait_ready(self, count: int, timeout: float = 15.0) -> list[int]:
         """Wait until the last ``count`` workers booted are ready; their pids."""
@@ -126,13 +103,7 @@ def hooked(tmp_path: Path) -> Iterator[Callable[..., Hooked]]:
     orphans = []
     for server in started:
         server.stop()
-        for pid in server.booted():
-            deadline = time.monotonic() + 5
-            while alive(pid) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            if alive(pid):
-                orphans.append(pid)
-                os.kill(pid, signal.SIGKILL)
+        orphans += kill_survivors(server.booted())
     assert not orphans, f"workers outlived their master: {orphans}"
 
 

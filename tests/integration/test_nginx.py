@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 
 from tests.certs import make_certificates
-from tests.integration.test_workers import Prefork, alive, wait_until
+from tests.integration.test_workers import Prefork, alive, kill_survivors, wait_until
 from tests.processes import REPO_ROOT, TapsterProcess, child_environment
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -240,14 +240,8 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
             nginx.stop()
         for server in instances:
             server.stop()
-        orphans = []
-        for pid in [pid for server in instances for pid in server.booted()] + [*nginx_workers]:
-            deadline = time.monotonic() + 5
-            while alive(pid) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            if alive(pid):
-                orphans.append(pid)
-                os.kill(pid, signal.SIGKILL)
+        orphans = kill_survivors(
+            [pid for server in instances for pid in server.booted()] + [*nginx_workers])
         assert not orphans, f"processes outlived the test: {orphans}"
 
 

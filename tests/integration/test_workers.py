@@ -44,6 +44,19 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def kill_survivors(pids: list[int], grace: float = 5.0) -> list[int]:
+    """The processes of ``pids`` still alive ``grace`` seconds on (each then killed)."""
+    survivors = []
+    for pid in pids:
+        deadline = time.monotonic() + grace
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if alive(pid):
+            survivors.append(pid)
+            os.kill(pid, signal.SIGKILL)
+    return survivors
+
+
 class Prefork(ServerProcess):
     """A ``tapster serve --workers`` master, with views of its workers."""
 
@@ -94,13 +107,7 @@ def prefork() -> Iterator[Callable[..., Prefork]]:
     orphans = []
     for server in started:
         server.stop()
-        for pid in server.booted():
-            deadline = time.monotonic() + 5
-            while alive(pid) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            if alive(pid):
-                orphans.append(pid)
-                os.kill(pid, signal.SIGKILL)
+        orphans += kill_survivors(server.booted())
     assert not orphans, f"workers outlived their master: {orphans}"
 
 
