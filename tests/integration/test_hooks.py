@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import ServerProcess
-from tests.integration.test_workers import Prefork, kill_survivors, wait_until
+from tests.integration.test_workers import Prefork, stop_checking_orphans, wait_until
 from tests.processes import REPO_ROOT, TapsterProcess, child_environment, run_tapster
 
 PID_APP = "tests.integration.worker_apps:pid"
@@ -100,11 +100,7 @@ def hooked(tmp_path: Path) -> Iterator[Callable[..., Hooked]]:
         return server
 
     yield start
-    orphans = []
-    for server in started:
-        server.stop()
-        orphans += kill_survivors(server.booted())
-    assert not orphans, f"workers outlived their master: {orphans}"
+    stop_checking_orphans(started)
 
 
 def test_hooks_of_a_master_and_two_workers(hooked):

@@ -57,6 +57,15 @@ def kill_survivors(pids: list[int], grace: float = 5.0) -> list[int]:
     return survivors
 
 
+def stop_checking_orphans(masters: list[Prefork]) -> None:
+    """Stop each master; fail if any of its workers outlived it."""
+    orphans = []
+    for master in masters:
+        master.stop()
+        orphans += kill_survivors(master.booted())
+    assert not orphans, f"workers outlived their master: {orphans}"
+
+
 class Prefork(ServerProcess):
     """A ``tapster serve --workers`` master, with views of its workers."""
 
@@ -104,11 +113,7 @@ def prefork() -> Iterator[Callable[..., Prefork]]:
         return server
 
     yield start
-    orphans = []
-    for server in started:
-        server.stop()
-        orphans += kill_survivors(server.booted())
-    assert not orphans, f"workers outlived their master: {orphans}"
+    stop_checking_orphans(started)
 
 
 class Load:
