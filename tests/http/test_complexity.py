@@ -12,12 +12,12 @@ quadratic parser is hundreds of times slower at this size, every time.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
 
 from tapster.http import NEED_DATA, PAUSED, ConnectionClosed, RemoteProtocolError, RequestParser
+from tests import timing
 
 SIZE = 64 * 1024
 RATIO = 20
@@ -30,27 +30,10 @@ LIMITS = {
 }
 
 
-ATTEMPTS = 3
-
-
-def timed(action: Callable[[], object], number: int) -> float:
-    start = time.perf_counter()
-    for _ in range(number):
-        action()
-    return time.perf_counter() - start
-
-
-def assert_within_ratio(cheap: Callable[[], object], costly: Callable[[], object], *,
-                        repeat: int = 7, number: int = 3) -> None:
-    """``costly`` takes less than ``RATIO`` times as long as ``cheap`` (best times, in turns)."""
-    for _ in range(ATTEMPTS):
-        cheap_best = costly_best = float("inf")
-        for _ in range(repeat):
-            cheap_best = min(cheap_best, timed(cheap, number))
-            costly_best = min(costly_best, timed(costly, number))
-        if costly_best < RATIO * cheap_best:
-            return
-    raise AssertionError(f"{costly_best:.6f}s against {cheap_best:.6f}s: over {RATIO}x")
+def assert_within_ratio(cheap: Callable[[], object], costly: Callable[[], object],
+                        **options: int) -> None:
+    """``costly`` takes less than ``RATIO`` times as long as ``cheap`` (``tests.timing``)."""
+    timing.assert_within_ratio(cheap, costly, ratio=RATIO, **options)
 
 
 def settle(parser: RequestParser) -> None:

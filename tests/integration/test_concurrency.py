@@ -38,7 +38,9 @@ def test_slow_handler_does_not_block_a_fast_one(serve_app):
         thread.join(10)
     assert slow_result["status"] == 200
     assert slow_result["elapsed"] >= SLOW
-    assert fast < SLOW / 10, f"fast request took {fast:.3f}s beside a {SLOW}s one"
+    # Blocked behind the slow one, it would take more than a second; the margin
+    # below that is for a busy machine.
+    assert fast < SLOW / 3, f"fast request took {fast:.3f}s beside a {SLOW}s one"
     print(f"fast request beside a {SLOW}s one: {fast * 1000:.1f} ms")
 
 

@@ -46,13 +46,15 @@ def test_idle_keep_alive_connection_is_closed(serve_app):
 
 
 def test_keep_alive_timer_restarts_with_each_request(serve_app):
-    server = serve_app(apps.hello, keepalive_timeout=0.5)
+    server = serve_app(apps.hello, keepalive_timeout=1.0)
     with server.connect() as sock:
         reader = ResponseReader(sock)
-        for _ in range(4):  # 4 x 0.3 s: longer than the time-out in total
+        # 4 x 0.5 s: longer in total than the time-out and a sweep (1.5 s); each
+        # pause half the time-out, so that a late wake-up on a busy machine is no harm.
+        for _ in range(4):
             sock.sendall(GET)
             assert reader.read_response().status == 200
-            time.sleep(0.3)
+            time.sleep(0.5)
         sock.sendall(GET)
         assert reader.read_response().status == 200
 

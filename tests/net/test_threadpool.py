@@ -247,8 +247,9 @@ def test_shutdown_timeout_is_for_all_threads_together(make_pool):
     wait_until(lambda: gate.started == 4)
     started = time.monotonic()
     try:
-        pool.shutdown(timeout=0.3)
-        # Not 0.3 s per stuck thread: a server stopping now must not wait N times.
-        assert time.monotonic() - started < 0.6
+        pool.shutdown(timeout=0.5)
+        # Not 0.5 s per stuck thread (2 s): a server stopping now must not wait N times.
+        # The margin is for a busy machine; it stays under twice the time-out.
+        assert time.monotonic() - started < 1.0
     finally:
         gate.opened.set()

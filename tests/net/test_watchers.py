@@ -117,9 +117,11 @@ def test_polling_gathers_a_burst_into_one_set(project):
     watcher = PollingWatcher(WatchSet([str(project)]), interval=0.05)
 
     def save_slowly() -> None:
+        # Saves further apart than the scan interval (0.05 s), well within the
+        # quiet time that ends a burst (POLL_SETTLE, 0.25 s) even on a busy machine.
         for name in ("a.py", "b.py", "c.py"):
             (project / name).write_text("burst\n")
-            time.sleep(0.1)
+            time.sleep(0.08)
 
     writer = threading.Thread(target=save_slowly)
     writer.start()

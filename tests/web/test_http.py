@@ -47,6 +47,7 @@ from tapster.web.http import (
     unquote_header_value,
 )
 from tapster.web.user_agent import UserAgent
+from tests.timing import assert_within_ratio
 
 # ------------------------------------------------------------ quoting
 
@@ -250,17 +251,9 @@ def test_parse_cookie_forms() -> None:
 
 def _linear(parse: Callable[[str], object], hostile: str, plain: str) -> None:
     """``hostile`` parses in less than 20 times the time of ``plain`` (same length)."""
-
-    def best(value: str) -> float:
-        times = []
-        for _ in range(5):
-            start = time.perf_counter()
-            parse(value)
-            times.append(time.perf_counter() - start)
-        return min(times)
-
     assert len(hostile) == len(plain)
-    assert best(hostile) < 20 * best(plain) + 0.005
+    assert_within_ratio(lambda: parse(plain), lambda: parse(hostile), ratio=20, slack=0.005,
+                        repeat=5, number=1)
 
 
 SIZE = 60_000
