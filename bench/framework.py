@@ -6,7 +6,7 @@ Usage::
     .venv/bin/python bench/framework.py [--seconds S] [--rounds N] [--no-server]
 
 Two measurements, both with the app of ``bench/framework_apps.py`` (hello, ``/user/<int:id>``
-as JSON, ``POST /echo`` of JSON, a 404):
+as JSON, ``POST /echo`` of JSON, a 404, and hello from an ``async def`` view):
 
 1. **In-process**: each framework's WSGI callable is called directly in a loop with a prepared
    environ, so the figure is the framework's own cost per request (routing, request and
@@ -57,6 +57,7 @@ SCENARIOS: tuple[tuple[str, str, str, bytes, int], ...] = (
     ("user-json", "GET", "/user/42", b"", 200),
     ("echo-json", "POST", "/echo", ECHO_BODY, 200),
     ("not-found", "GET", "/missing/page", b"", 404),
+    ("async-hello", "GET", "/async", b"", 200),
 )
 
 MAX_CALLS = 200_000

@@ -2,8 +2,10 @@
 
 Four routes, as issue 3's benchmark asks: ``/`` (hello), ``/user/<int:id>``
 returning JSON, ``POST /echo`` returning the posted JSON, and any other path
-(a 404). ``build()`` writes it once against a module that has Flask's API,
-so both apps are the same code: ``flask_app`` and ``tapster_app``.
+(a 404); and ``/async``, hello from an ``async def`` view (Flask runs it
+through asgiref, which it needs installed: ``flask[async]``). ``build()``
+writes it once against a module that has Flask's API, so both apps are the
+same code: ``flask_app`` and ``tapster_app``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ def build(framework: ModuleType, app_class: str) -> Any:
     @app.post("/echo")
     def echo() -> Any:
         return request.get_json()
+
+    @app.route("/async")
+    async def async_hello() -> str:
+        return "Hello, World!"
 
     return app
 

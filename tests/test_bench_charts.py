@@ -47,7 +47,7 @@ def test_a_framework_run_without_json_is_read_from_its_section():
     framework = charts.framework_from_doc()
     assert framework is not None
     assert framework["command"].startswith("python bench/framework.py")
-    scenarios = ["hello", "user-json", "echo-json", "not-found"]
+    scenarios = ["hello", "user-json", "echo-json", "not-found", "async-hello"]
     assert list(framework["in_process"]["tapster"]) == scenarios
     assert all(value > 0 for value in framework["in_process"]["flask"].values())
 
