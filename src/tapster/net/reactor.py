@@ -114,15 +114,18 @@ class Reactor:
 
     # -- called from any thread ---------------------------------------------------
 
-    def arm(self, handler: Handler) -> None:
-        """Give the connection back to the loop; its next readiness is reported once."""
+    def arm(self, handler: Handler, events: int = _READ_ONCE) -> None:
+        """Give the connection back to the loop; its next readiness is reported once.
+
+        ``events`` is readability by default; ``arm_writable`` asks for writability.
+        """
         handler.armed = True
         try:
             if handler.registered:
-                self._epoll.modify(handler.fd, _READ_ONCE)
+                self._epoll.modify(handler.fd, events)
             else:
                 handler.registered = True
-                self._epoll.register(handler.fd, _READ_ONCE)
+                self._epoll.register(handler.fd, events)
         except (OSError, ValueError):
             # The epoll object closed at shutdown: nobody will serve this one.
             handler.armed = False
@@ -134,16 +137,7 @@ class Reactor:
         For the rare stage that waits to write on the loop: a TLS handshake
         whose reply did not fit the socket buffer.
         """
-        handler.armed = True
-        try:
-            if handler.registered:
-                self._epoll.modify(handler.fd, _WRITE_ONCE)
-            else:
-                handler.registered = True
-                self._epoll.register(handler.fd, _WRITE_ONCE)
-        except (OSError, ValueError):
-            handler.armed = False
-            handler.on_timeout()
+        self.arm(handler, _WRITE_ONCE)
 
     def hand_over(self, old: Handler, new: Handler) -> None:
         """Let ``new`` serve ``old``'s socket from now on, and let it read at once.

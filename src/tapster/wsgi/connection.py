@@ -309,21 +309,29 @@ class Connection:
         # A plain close() is only safe when the client has sent nothing we
         # did not read: otherwise the kernel resets the connection, and the
         # client may lose the response it has not read yet.
-        if self.parser.unread_body_bytes == 0 and not self.parser.buffered:
-            try:
-                pending = self.sock.recv(1, socket.MSG_PEEK)
-            except BlockingIOError:
-                pending = b""
-            except OSError:
-                pending = b""
-            if not pending:
-                self.close()
-                return
+        if (
+            self.parser.unread_body_bytes == 0
+            and not self.parser.buffered
+            and not self._unread_waiting()
+        ):
+            self.close()
+            return
         self._linger()
+
+    def _unread_waiting(self) -> bool:
+        """Whether the client sent octets that wait unread in the socket."""
+        try:
+            return bool(self.sock.recv(1, socket.MSG_PEEK))
+        except OSError:  # BlockingIOError (nothing waits) included
+            return False
+
+    def _shut_write(self) -> None:
+        """End our side of the connection (the client reads to its end)."""
+        self.sock.shutdown(socket.SHUT_WR)
 
     def _linger(self) -> None:
         try:
-            self.sock.shutdown(socket.SHUT_WR)
+            self._shut_write()
         except OSError:
             self.close()
             return

@@ -23,7 +23,7 @@ import socket
 import ssl
 import time
 
-from .connection import LINGER_MAX_BYTES, LINGER_SECONDS, RECV_SIZE, Connection, _wait
+from .connection import LINGER_MAX_BYTES, RECV_SIZE, Connection, _wait
 from .errors import ClientGone
 
 __all__ = ["TLSConnection"]
@@ -157,31 +157,19 @@ class TLSConnection(Connection):
 
     # -- either thread -------------------------------------------------------------------
 
-    def _close_after_response(self) -> None:
-        if (
-            self.parser.unread_body_bytes == 0
-            and not self.parser.buffered
-            and not self.sock.pending()
-        ):
-            try:
-                waiting = _plain_recv(self.sock, 1, socket.MSG_PEEK)
-            except OSError:
-                waiting = b""
-            if not waiting:
-                self.close()
-                return
-        self._linger()
-
-    def _linger(self) -> None:
-        self._notify_close()
+    def _unread_waiting(self) -> bool:
+        # Decrypted octets inside OpenSSL, or records in the socket (peeked
+        # on the plain socket: an SSLSocket refuses MSG_PEEK flags).
+        if self.sock.pending():
+            return True
         try:
-            _plain_shutdown(self.sock, socket.SHUT_WR)
+            return bool(_plain_recv(self.sock, 1, socket.MSG_PEEK))
         except OSError:
-            self.close()
-            return
-        self._lingering = True
-        self.deadline = time.monotonic() + LINGER_SECONDS
-        self.server.reactor.arm(self)
+            return False
+
+    def _shut_write(self) -> None:
+        self._notify_close()
+        _plain_shutdown(self.sock, socket.SHUT_WR)
 
     def close(self) -> None:
         """Send ``close_notify`` (best effort), close the socket, forget the connection."""
